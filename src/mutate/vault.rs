@@ -1,0 +1,632 @@
+//! The vault: replacement → original for names, dictionary terms and PII, in SQLite in the data dir
+//! (WAL, `PRAGMA user_version` migrations, a busy timeout so the CLI and the daemon can share it).
+//! Secret values never enter it.
+//!
+//! Readers work on an immutable [`Snapshot`] (known names for renaming, a [`Mapping`] for restore),
+//! reloaded only when another process has written (`PRAGMA data_version`), so a request costs no
+//! query when nothing changed.
+
+use std::path::Path;
+use std::sync::{Arc, Mutex, RwLock};
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+use super::naming::create_private_dir;
+use super::rename::KnownNames;
+use super::restore::{Mapping, NameEntry};
+
+/// Vault errors.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("vault database {path}: {source}")]
+    Sqlite {
+        path: String,
+        source: rusqlite::Error,
+    },
+    #[error("cannot create the data dir {path}: {source}")]
+    Dir {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error(
+        "vault database {path} has schema version {found}, newer than this pretense understands ({supported}); upgrade pretense"
+    )]
+    TooNew {
+        path: String,
+        found: i64,
+        supported: i64,
+    },
+}
+
+/// The schema version this build writes. Each entry of [`MIGRATIONS`] moves one version up.
+pub const SCHEMA_VERSION: i64 = 2;
+
+/// Migrations, applied in order inside one transaction each. The audit log shares the database.
+const MIGRATIONS: &[&str] = &[
+    // 1: the vault.
+    "CREATE TABLE vault (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL,
+        key TEXT NOT NULL UNIQUE,
+        original TEXT NOT NULL,
+        replacement TEXT NOT NULL,
+        first TEXT NOT NULL UNIQUE,
+        created INTEGER NOT NULL,
+        last_seen INTEGER NOT NULL
+    );
+    CREATE INDEX vault_last_seen ON vault(last_seen);",
+    // 2: the audit log (one row per proxied request; never an original name, secret or PII value).
+    "CREATE TABLE audit (
+        id INTEGER PRIMARY KEY,
+        ts TEXT NOT NULL,
+        session TEXT NOT NULL,
+        endpoint TEXT NOT NULL,
+        provider TEXT NOT NULL,
+        model TEXT NOT NULL,
+        tool TEXT NOT NULL,
+        streaming INTEGER NOT NULL,
+        status INTEGER NOT NULL,
+        duration_ms INTEGER NOT NULL,
+        mutations INTEGER NOT NULL,
+        secrets_blocked INTEGER NOT NULL,
+        secret_rules TEXT NOT NULL,
+        pii INTEGER NOT NULL,
+        error TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX audit_ts ON audit(ts);
+    CREATE INDEX audit_session ON audit(session);",
+];
+
+/// What an entry stands for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Original {
+    /// An identifier, by its lowercase words; `display` is how it was first written.
+    Name { words: Vec<String>, display: String },
+    /// A dictionary term or PII value, exactly.
+    Literal(String),
+}
+
+/// One vault row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    /// `function`, `class`, ... for names; `term`; `email`, `ip`, `phone`, `card`, `iban` for PII.
+    pub kind: String,
+    pub original: Original,
+    /// Replacement words (names, terms: one word) or the placeholder (PII).
+    pub replacement: Vec<String>,
+    pub last_seen: i64,
+}
+
+impl Entry {
+    fn key(&self) -> String {
+        match &self.original {
+            Original::Name { words, .. } => format!("name:{}", words.join(" ")),
+            Original::Literal(s) => format!("{}:{s}", self.kind),
+        }
+    }
+
+    fn first(&self) -> &str {
+        &self.replacement[0]
+    }
+
+    /// The original as a person reads it.
+    pub fn display(&self) -> &str {
+        match &self.original {
+            Original::Name { display, .. } => display,
+            Original::Literal(s) => s,
+        }
+    }
+
+    /// The replacement as it appears in text (names in the original's casing).
+    pub fn replacement_display(&self) -> String {
+        match &self.original {
+            Original::Name { display, .. } => {
+                let mut out = Vec::new();
+                let mut known = KnownNames::default();
+                let words = super::words::words_of(display);
+                let id = known.add(words);
+                known.rename(
+                    display.as_bytes(),
+                    |i| (i == id).then_some(&self.replacement[..]),
+                    &mut out,
+                );
+                String::from_utf8_lossy(&out).into_owned()
+            }
+            Original::Literal(_) if self.kind == "term" => self.replacement[0].clone(),
+            Original::Literal(_) => self.replacement.join(" "),
+        }
+    }
+
+    fn is_pii(&self) -> bool {
+        matches!(
+            self.kind.as_str(),
+            "email" | "ip" | "phone" | "card" | "iban"
+        )
+    }
+}
+
+/// An immutable view of the vault for one request.
+#[derive(Debug, Default)]
+pub struct Snapshot {
+    pub entries: Vec<Entry>,
+    /// Names (and terms) by original words, with ids indexing `entries`... through `name_ids`.
+    pub known: KnownNames,
+    /// For each id of `known`, the index into `entries`.
+    pub name_entries: Vec<usize>,
+    /// Restore table.
+    pub mapping: Mapping,
+    /// Literal originals (terms, PII) → index into `entries`.
+    pub literal_index: std::collections::HashMap<String, usize>,
+    /// Every replacement first word and placeholder in use: new names must avoid them.
+    pub taken: std::collections::HashSet<String>,
+}
+
+impl Snapshot {
+    fn build(entries: Vec<Entry>) -> Snapshot {
+        let mut s = Snapshot::default();
+        for (i, e) in entries.iter().enumerate() {
+            s.taken.insert(e.first().to_string());
+            match &e.original {
+                Original::Name { words, .. } => {
+                    let id = s.known.add(words.clone());
+                    if id == s.name_entries.len() {
+                        s.name_entries.push(i);
+                    }
+                    s.mapping.insert_name(Arc::new(NameEntry {
+                        original: words.clone(),
+                        replacement: e.replacement.clone(),
+                        term: None,
+                    }));
+                }
+                Original::Literal(text) => {
+                    s.literal_index.insert(format!("{}:{text}", e.kind), i);
+                    if e.kind == "term" {
+                        s.mapping.insert_name(Arc::new(NameEntry {
+                            original: vec![],
+                            replacement: e.replacement.clone(),
+                            term: Some(text.clone()),
+                        }));
+                    } else {
+                        s.mapping
+                            .insert_literal(e.replacement[0].clone(), Arc::from(text.as_str()));
+                    }
+                }
+            }
+        }
+        s.entries = entries;
+        s
+    }
+
+    /// The entry for a name (by lowercase words), if recorded.
+    pub fn name(&self, words: &[String]) -> Option<&Entry> {
+        self.known
+            .id(words)
+            .map(|id| &self.entries[self.name_entries[id]])
+    }
+
+    /// The entry for a literal (`kind`, exact text), if recorded.
+    pub fn literal(&self, kind: &str, text: &str) -> Option<&Entry> {
+        self.literal_index
+            .get(&format!("{kind}:{text}"))
+            .map(|&i| &self.entries[i])
+    }
+}
+
+/// The vault database.
+pub struct Vault {
+    path: String,
+    conn: Mutex<Connection>,
+    snapshot: RwLock<(i64, Arc<Snapshot>)>,
+}
+
+impl std::fmt::Debug for Vault {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Vault").field("path", &self.path).finish()
+    }
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+impl Vault {
+    /// Opens (creating on first use) the database at `path`, applying migrations.
+    pub fn open(path: &Path) -> Result<Vault, Error> {
+        let display = path.display().to_string();
+        if let Some(dir) = path.parent() {
+            create_private_dir(dir).map_err(|source| Error::Dir {
+                path: dir.display().to_string(),
+                source,
+            })?;
+        }
+        let conn = Connection::open(path).map_err(|source| Error::Sqlite {
+            path: display.clone(),
+            source,
+        })?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600));
+        }
+        Self::init(conn, display)
+    }
+
+    /// A private in-memory vault (tests, and `--no-vault` style one-off runs).
+    pub fn open_in_memory() -> Result<Vault, Error> {
+        let conn = Connection::open_in_memory().map_err(|source| Error::Sqlite {
+            path: ":memory:".into(),
+            source,
+        })?;
+        Self::init(conn, ":memory:".into())
+    }
+
+    fn init(mut conn: Connection, path: String) -> Result<Vault, Error> {
+        let sql = |source| Error::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        conn.busy_timeout(std::time::Duration::from_secs(10))
+            .map_err(sql)?;
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(sql)?;
+        conn.pragma_update(None, "synchronous", "NORMAL")
+            .map_err(sql)?;
+        migrate(&mut conn, &path)?;
+        let vault = Vault {
+            path,
+            conn: Mutex::new(conn),
+            snapshot: RwLock::new((-1, Arc::new(Snapshot::default()))),
+        };
+        vault.reload(true)?;
+        Ok(vault)
+    }
+
+    fn sql_err(&self) -> impl Fn(rusqlite::Error) -> Error + '_ {
+        move |source| Error::Sqlite {
+            path: self.path.clone(),
+            source,
+        }
+    }
+
+    fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
+        // A panic while holding the lock leaves the connection usable: SQLite rolls back.
+        self.conn.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Runs `f` with the connection (the audit log shares it).
+    pub fn with_conn<T>(
+        &self,
+        f: impl FnOnce(&Connection) -> rusqlite::Result<T>,
+    ) -> Result<T, Error> {
+        let conn = self.conn();
+        f(&conn).map_err(self.sql_err())
+    }
+
+    /// The current snapshot, reloaded first if another process changed the database.
+    pub fn snapshot(&self) -> Result<Arc<Snapshot>, Error> {
+        self.reload(false)?;
+        Ok(self
+            .snapshot
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .1
+            .clone())
+    }
+
+    fn reload(&self, force: bool) -> Result<(), Error> {
+        let conn = self.conn();
+        let version: i64 = conn
+            .query_row("PRAGMA data_version", [], |r| r.get(0))
+            .map_err(self.sql_err())?;
+        if !force && self.snapshot.read().unwrap_or_else(|e| e.into_inner()).0 == version {
+            return Ok(());
+        }
+        let entries = load_entries(&conn, None).map_err(self.sql_err())?;
+        drop(conn);
+        *self.snapshot.write().unwrap_or_else(|e| e.into_inner()) =
+            (version, Arc::new(Snapshot::build(entries)));
+        Ok(())
+    }
+
+    /// Records new entries and refreshes `last_seen` of `seen` ones. A new entry whose first word
+    /// is taken (another process raced us to it) is retried with `retry`, which must return a fresh
+    /// replacement for the given attempt. Returns the entries as stored (possibly another process's
+    /// identical name).
+    pub fn record(
+        &self,
+        new: Vec<Entry>,
+        seen: &[Entry],
+        retry: &dyn Fn(&Entry, u32) -> Vec<String>,
+    ) -> Result<Vec<Entry>, Error> {
+        if new.is_empty() && seen.is_empty() {
+            return Ok(Vec::new());
+        }
+        let t = now();
+        let mut stored = Vec::with_capacity(new.len());
+        {
+            let mut conn = self.conn();
+            let tx = conn.transaction().map_err(self.sql_err())?;
+            for mut e in new {
+                let key = e.key();
+                let mut attempt = 1;
+                loop {
+                    let res = tx.execute(
+                        "INSERT INTO vault (kind, key, original, replacement, first, created, last_seen)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
+                        params![e.kind, key, e.display(), e.replacement.join(" "), e.first(), t],
+                    );
+                    match res {
+                        Ok(_) => {
+                            e.last_seen = t;
+                            stored.push(e);
+                            break;
+                        }
+                        Err(rusqlite::Error::SqliteFailure(f, _))
+                            if f.code == rusqlite::ErrorCode::ConstraintViolation =>
+                        {
+                            // Same name already stored (a concurrent process): use theirs.
+                            let existing: Option<String> = tx
+                                .query_row(
+                                    "SELECT replacement FROM vault WHERE key = ?1",
+                                    [&key],
+                                    |r| r.get(0),
+                                )
+                                .optional()
+                                .map_err(self.sql_err())?;
+                            if let Some(repl) = existing {
+                                e.replacement = repl.split(' ').map(String::from).collect();
+                                stored.push(e);
+                                break;
+                            }
+                            e.replacement = retry(&e, attempt);
+                            attempt += 1;
+                            if attempt > 64 {
+                                return Err(Error::Sqlite {
+                                    path: self.path.clone(),
+                                    source: rusqlite::Error::SqliteFailure(
+                                        f,
+                                        Some("no free replacement name".into()),
+                                    ),
+                                });
+                            }
+                        }
+                        Err(source) => {
+                            return Err(Error::Sqlite {
+                                path: self.path.clone(),
+                                source,
+                            });
+                        }
+                    }
+                }
+            }
+            // Refreshing last_seen at most daily keeps a busy conversation from writing every turn.
+            for e in seen {
+                if t - e.last_seen > 86_400 {
+                    tx.execute(
+                        "UPDATE vault SET last_seen = ?1 WHERE key = ?2",
+                        params![t, e.key()],
+                    )
+                    .map_err(self.sql_err())?;
+                }
+            }
+            tx.commit().map_err(self.sql_err())?;
+        }
+        self.reload(true)?;
+        Ok(stored)
+    }
+
+    /// Entries, optionally of one kind (`name` matches every identifier kind, `pii` every PII kind).
+    pub fn list(&self, kind: Option<&str>) -> Result<Vec<Entry>, Error> {
+        let conn = self.conn();
+        let mut entries = load_entries(&conn, None).map_err(self.sql_err())?;
+        if let Some(k) = kind {
+            entries.retain(|e| match k {
+                "name" => matches!(e.original, Original::Name { .. }),
+                "pii" => e.is_pii(),
+                k => e.kind == k,
+            });
+        }
+        Ok(entries)
+    }
+
+    /// Forgets an original (an identifier in any casing, a term, or a PII value). Returns how many
+    /// entries were removed.
+    pub fn forget(&self, original: &str) -> Result<usize, Error> {
+        let words = super::words::words_of(original);
+        let name_key = format!("name:{}", words.join(" "));
+        let conn = self.conn();
+        let n = conn
+            .execute(
+                "DELETE FROM vault WHERE key = ?1 OR (key NOT LIKE 'name:%' AND original = ?2)",
+                params![name_key, original],
+            )
+            .map_err(self.sql_err())?;
+        drop(conn);
+        self.reload(true)?;
+        Ok(n)
+    }
+
+    /// Removes every entry. Returns how many.
+    pub fn clear(&self) -> Result<usize, Error> {
+        let n = self
+            .conn()
+            .execute("DELETE FROM vault", [])
+            .map_err(self.sql_err())?;
+        self.reload(true)?;
+        Ok(n)
+    }
+
+    /// Drops entries unseen for `days` days. Returns how many.
+    pub fn expire(&self, days: u32) -> Result<usize, Error> {
+        let cutoff = now() - i64::from(days) * 86_400;
+        let n = self
+            .conn()
+            .execute("DELETE FROM vault WHERE last_seen < ?1", [cutoff])
+            .map_err(self.sql_err())?;
+        if n > 0 {
+            self.reload(true)?;
+        }
+        Ok(n)
+    }
+}
+
+fn migrate(conn: &mut Connection, path: &str) -> Result<(), Error> {
+    let sql = |source| Error::Sqlite {
+        path: path.to_string(),
+        source,
+    };
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .map_err(sql)?;
+    if version > SCHEMA_VERSION {
+        return Err(Error::TooNew {
+            path: path.to_string(),
+            found: version,
+            supported: SCHEMA_VERSION,
+        });
+    }
+    for (i, m) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+        let tx = conn.transaction().map_err(sql)?;
+        // Another process may have migrated between our read and our lock: check again inside.
+        let current: i64 = tx
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(sql)?;
+        if current > i as i64 {
+            continue;
+        }
+        tx.execute_batch(m).map_err(sql)?;
+        tx.pragma_update(None, "user_version", i as i64 + 1)
+            .map_err(sql)?;
+        tx.commit().map_err(sql)?;
+    }
+    Ok(())
+}
+
+fn load_entries(conn: &Connection, kind: Option<&str>) -> rusqlite::Result<Vec<Entry>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT kind, key, original, replacement, last_seen FROM vault
+         WHERE (?1 IS NULL OR kind = ?1) ORDER BY id",
+    )?;
+    let rows = stmt.query_map([kind], |r| {
+        let kind: String = r.get(0)?;
+        let key: String = r.get(1)?;
+        let original: String = r.get(2)?;
+        let replacement: String = r.get(3)?;
+        let last_seen: i64 = r.get(4)?;
+        let original = match key.strip_prefix("name:") {
+            Some(words) => Original::Name {
+                words: words.split(' ').map(String::from).collect(),
+                display: original,
+            },
+            None => Original::Literal(original),
+        };
+        Ok(Entry {
+            kind,
+            original,
+            replacement: replacement.split(' ').map(String::from).collect(),
+            last_seen,
+        })
+    })?;
+    rows.collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn name(display: &str, repl: &str) -> Entry {
+        Entry {
+            kind: "function".into(),
+            original: Original::Name {
+                words: super::super::words::words_of(display),
+                display: display.into(),
+            },
+            replacement: repl.split(' ').map(String::from).collect(),
+            last_seen: 0,
+        }
+    }
+
+    #[test]
+    fn record_snapshot_forget_clear() {
+        let v = Vault::open_in_memory().unwrap();
+        let stored = v
+            .record(
+                vec![name("getUserToken", "zqbokami futi lova")],
+                &[],
+                &|_, _| unreachable!(),
+            )
+            .unwrap();
+        assert_eq!(stored.len(), 1);
+        let s = v.snapshot().unwrap();
+        assert!(
+            s.name(&["get".into(), "user".into(), "token".into()])
+                .is_some()
+        );
+        assert!(s.mapping.name_by_first("zqbokami").is_some());
+        assert!(s.taken.contains("zqbokami"));
+        assert_eq!(stored[0].replacement_display(), "zqbokamiFutiLova");
+
+        // A different name whose first word collides is retried.
+        let stored = v
+            .record(vec![name("Ledger", "zqbokami")], &[], &|_, attempt| {
+                vec![format!("zqretry{attempt}")]
+            })
+            .unwrap();
+        assert_eq!(stored[0].replacement, ["zqretry1"]);
+        assert_eq!(v.list(None).unwrap().len(), 2);
+        assert_eq!(v.list(Some("name")).unwrap().len(), 2);
+        assert_eq!(v.list(Some("pii")).unwrap().len(), 0);
+
+        assert_eq!(
+            v.forget("get_user_token").unwrap(),
+            1,
+            "any casing of the name"
+        );
+        assert_eq!(v.list(None).unwrap().len(), 1);
+        assert_eq!(v.clear().unwrap(), 1);
+        assert!(v.snapshot().unwrap().entries.is_empty());
+    }
+
+    #[test]
+    fn other_processes_writes_are_seen_and_schema_is_versioned() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sub/pretense.db");
+        let a = Vault::open(&path).unwrap();
+        let b = Vault::open(&path).unwrap();
+        assert!(a.snapshot().unwrap().entries.is_empty());
+        b.record(
+            vec![name("fooBarBaz", "zqaaaaaa bebe bibi")],
+            &[],
+            &|_, _| vec![],
+        )
+        .unwrap();
+        assert_eq!(
+            a.snapshot().unwrap().entries.len(),
+            1,
+            "reloaded after another writer"
+        );
+        let version: i64 = a
+            .with_conn(|c| c.query_row("PRAGMA user_version", [], |r| r.get(0)))
+            .unwrap();
+        assert_eq!(version, SCHEMA_VERSION);
+        // A newer schema is refused with a clear message.
+        a.with_conn(|c| c.pragma_update(None, "user_version", 99))
+            .unwrap();
+        drop((a, b));
+        let err = Vault::open(&path).unwrap_err().to_string();
+        assert!(err.contains("newer"), "{err}");
+    }
+
+    #[test]
+    fn expire_drops_unseen_entries() {
+        let v = Vault::open_in_memory().unwrap();
+        v.record(vec![name("oldName", "zqololol kaka")], &[], &|_, _| vec![])
+            .unwrap();
+        v.with_conn(|c| c.execute("UPDATE vault SET last_seen = 0", []))
+            .unwrap();
+        assert_eq!(v.expire(90).unwrap(), 1);
+        assert_eq!(v.expire(90).unwrap(), 0);
+    }
+}
