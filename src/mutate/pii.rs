@@ -169,10 +169,9 @@ fn digit_bounded(text: &[u8], r: Range<usize>) -> bool {
     let dotted = |b: Option<u8>, next: Option<u8>| {
         b == Some(b'.') && next.is_some_and(|n| n.is_ascii_digit())
     };
-    !glued(before)
-        && !glued(after)
-        && !dotted(after, text.get(r.end + 1).copied())
-        && !(before == Some(b'.') && r.start >= 2 && text[r.start - 2].is_ascii_digit())
+    let after_dotted = dotted(after, text.get(r.end + 1).copied());
+    let before_dotted = before == Some(b'.') && r.start >= 2 && text[r.start - 2].is_ascii_digit();
+    !(glued(before) || glued(after) || after_dotted || before_dotted)
 }
 
 fn email_ok(m: &[u8]) -> bool {
@@ -272,7 +271,8 @@ fn card_ok(m: &[u8]) -> bool {
     if seps.windows(2).any(|w| w[0] != w[1]) {
         return false;
     }
-    if !seps.is_empty() && !(seps.len() == 3 || (seps.len() == 2 && digits.len() == 15)) {
+    let grouped = seps.len() == 3 || (seps.len() == 2 && digits.len() == 15);
+    if !(seps.is_empty() || grouped) {
         return false;
     }
     let n = digits.len();
