@@ -119,7 +119,7 @@ impl Dir {
     /// Runs git in this directory (isolated like `cmd`).
     pub fn git(&self, args: &[&str]) -> Output {
         let home = self.home.path();
-        let out = Command::new("git")
+        Command::new("git")
             .args(args)
             .current_dir(self.path())
             .env("HOME", home)
@@ -129,8 +129,7 @@ impl Dir {
             .env("GIT_COMMITTER_NAME", "t")
             .env("GIT_COMMITTER_EMAIL", "t@example.invalid")
             .output()
-            .expect("run git");
-        out
+            .expect("run git")
     }
 
     /// `git init` with a quiet default branch.
