@@ -1,0 +1,700 @@
+//! Tests for the language layer: the table, the embedded queries and word lists, name and path
+//! lookup, generic names, the fixtures under `tests/fixtures/<lang>/`, and detection.
+//!
+//! `PRETENSE_BLESS=1 cargo test --lib lang::tests::fixtures` rewrites the `.expected` files from
+//! the current output; review the diff before committing it.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use super::*;
+
+#[test]
+fn table_is_sorted_and_unique() {
+    let names: Vec<&str> = all().iter().map(|l| l.name).collect();
+    let mut sorted = names.clone();
+    sorted.sort_unstable();
+    sorted.dedup();
+    assert_eq!(
+        names, sorted,
+        "keep the LANGS table sorted by name, one row per language"
+    );
+}
+
+#[test]
+fn names_aliases_and_extensions_are_unambiguous() {
+    let mut seen = BTreeSet::new();
+    for lang in all() {
+        for word in std::iter::once(&lang.name).chain(lang.aliases) {
+            assert_eq!(*word, word.to_ascii_lowercase(), "{word}: lowercase please");
+            assert!(seen.insert(*word), "{word} names two languages");
+        }
+    }
+    let mut exts = BTreeSet::new();
+    for lang in all() {
+        for ext in lang.extensions {
+            assert!(!ext.starts_with('.'), "{ext}: no dot");
+            assert!(exts.insert(*ext), "extension {ext} claimed twice");
+        }
+    }
+}
+
+#[test]
+fn every_query_compiles() {
+    let mut errors = Vec::new();
+    for lang in all() {
+        if let Err(e) = query::compile(lang) {
+            errors.push(e.to_string());
+        }
+    }
+    assert!(
+        errors.is_empty(),
+        "queries do not compile:\n{}",
+        errors.join("\n")
+    );
+}
+
+#[test]
+fn query_errors_name_the_file_and_line() {
+    // A mistake in an inheriting file is reported against that file, at its own line number.
+    let broken = Lang {
+        name: "broken",
+        aliases: &[],
+        extensions: &[],
+        grammar: || tree_sitter_typescript::LANGUAGE_TSX.into(),
+        identifiers: "; inherits: typescript\n\n(no_such_node) @name @definition.function\n",
+        builtins: "",
+        compiled: OnceLock::new(),
+        builtin_set: OnceLock::new(),
+    };
+    let err = query::compile(&broken).err().expect("must not compile");
+    assert_eq!(err.file, "grammars/broken/identifiers.scm");
+    assert_eq!(err.line, 3, "{err}");
+
+    let unknown = Lang {
+        identifiers: "(identifier) @name @definition.gadget\n",
+        ..broken
+    };
+    let err = query::compile(&unknown).err().expect("must not compile");
+    assert!(err.to_string().contains("@definition.gadget"), "{err}");
+}
+
+#[test]
+fn inherits_headers_resolve() {
+    for lang in all() {
+        for (src, comment) in [(lang.identifiers, ";"), (lang.builtins, "#")] {
+            let first = src.lines().next().unwrap_or("");
+            if first.contains("inherits:") {
+                let named = first.split("inherits:").nth(1).unwrap().split(',').count();
+                assert_eq!(
+                    words::inherits(src, comment).len(),
+                    named,
+                    "{}: unknown language in {first:?}",
+                    lang.name
+                );
+            }
+        }
+    }
+    let tsx = from_name("tsx").unwrap();
+    assert!(
+        tsx.is_builtin("useState"),
+        "tsx inherits javascript via typescript"
+    );
+    assert!(tsx.is_builtin("Partial"));
+}
+
+#[test]
+fn word_lists_are_clean() {
+    for (file, src) in std::iter::once(("grammars/generic.txt", words_generic_src())).chain(
+        all()
+            .iter()
+            .map(|l| (l.name, l.builtins))
+            .collect::<Vec<_>>(),
+    ) {
+        for word in words::parse_list(src) {
+            assert!(
+                !word.contains(char::is_whitespace),
+                "{file}: one word per line, got {word:?}"
+            );
+        }
+    }
+}
+
+fn words_generic_src() -> &'static str {
+    include_str!("../../grammars/generic.txt")
+}
+
+#[test]
+fn builtins() {
+    const CASES: &[(&str, &str, bool, &str)] = &[
+        (
+            "typescript",
+            "useState",
+            true,
+            "React hook, inherited from javascript",
+        ),
+        ("typescript", "console", true, "global"),
+        ("typescript", "Partial", true, "utility type"),
+        ("javascript", "Partial", false, "TS-only"),
+        ("javascript", "componentDidMount", true, "React lifecycle"),
+        ("python", "print", true, "builtin function"),
+        ("python", "Exception", true, "builtin type"),
+        ("python", "self", true, "convention"),
+        ("go", "String", true, "fmt.Stringer"),
+        ("go", "append", true, "predeclared"),
+        ("go", "string", true, "predeclared type"),
+        ("java", "toString", true, "Object method"),
+        ("java", "Override", true, "annotation"),
+        ("java", "getUserToken", false, "user code"),
+        ("go", "string_", false, "case-sensitive and exact"),
+    ];
+    for (lang, name, want, note) in CASES {
+        let got = from_name(lang).unwrap().is_builtin(name);
+        assert_eq!(got, *want, "{lang} {name}: {note}");
+    }
+}
+
+#[test]
+fn generic_names() {
+    const CASES: &[(&str, bool, &str)] = &[
+        ("i", true, "short"),
+        ("ok", true, "short"),
+        ("_x", true, "short after trimming"),
+        ("user", true, "listed"),
+        ("User", true, "case-insensitive"),
+        ("USER", true, "case-insensitive"),
+        ("users", true, "plural"),
+        ("entries", true, "plural in -ies"),
+        ("item2", true, "numbered"),
+        ("data_1", true, "numbered"),
+        ("__value", true, "trimmed underscores"),
+        ("$state", true, "trimmed dollar"),
+        ("UserAccount", false, "compound"),
+        ("getUserToken", false, "compound"),
+        ("invoice", false, "domain word not listed"),
+        ("ledger", false, "domain word not listed"),
+        ("abc", false, "three letters, not listed"),
+    ];
+    for (name, want, note) in CASES {
+        assert_eq!(is_generic(name), *want, "{name}: {note}");
+    }
+}
+
+#[test]
+fn names() {
+    const CASES: &[(&str, Option<&str>, &str)] = &[
+        ("ts", Some("typescript"), "alias"),
+        ("typescript", Some("typescript"), "name"),
+        ("TypeScript", Some("typescript"), "case-insensitive"),
+        ("tsx", Some("tsx"), "name"),
+        ("js", Some("javascript"), "alias"),
+        (
+            "jsx",
+            Some("javascript"),
+            "jsx parses with the javascript grammar",
+        ),
+        ("javascript", Some("javascript"), "name"),
+        ("mjs", Some("javascript"), "alias"),
+        ("cjs", Some("javascript"), "alias"),
+        ("node", Some("javascript"), "alias"),
+        ("py", Some("python"), "alias"),
+        ("python", Some("python"), "name"),
+        ("python3", Some("python"), "alias"),
+        ("go", Some("go"), "name"),
+        ("golang", Some("go"), "alias"),
+        ("java", Some("java"), "name"),
+        ("ts title=a.ts", Some("typescript"), "first word only"),
+        ("python {linenos}", Some("python"), "first word only"),
+        ("{.python}", Some("python"), "pandoc attribute"),
+        (
+            "{.ts .numberLines}",
+            Some("typescript"),
+            "pandoc attribute, first class",
+        ),
+        (".go", Some("go"), "leading dot"),
+        ("  java  ", Some("java"), "whitespace"),
+        ("go,linenos", Some("go"), "comma-separated attributes"),
+        ("text", None, "prose"),
+        ("bash", None, "shell"),
+        ("json", None, "data"),
+        ("", None, "empty"),
+        ("{}", None, "empty attributes"),
+        ("rust", None, "not supported"),
+    ];
+    for (input, want, note) in CASES {
+        assert_eq!(from_name(input).map(|l| l.name), *want, "{input:?}: {note}");
+    }
+}
+
+#[test]
+fn paths() {
+    const CASES: &[(&str, Option<&str>)] = &[
+        ("src/auth.ts", Some("typescript")),
+        ("a.mts", Some("typescript")),
+        ("a.cts", Some("typescript")),
+        ("components/App.tsx", Some("tsx")),
+        ("index.js", Some("javascript")),
+        ("a.mjs", Some("javascript")),
+        ("a.cjs", Some("javascript")),
+        ("App.jsx", Some("javascript")),
+        ("tool.py", Some("python")),
+        ("stubs/x.pyi", Some("python")),
+        ("main.go", Some("go")),
+        ("src/main/java/com/acme/App.java", Some("java")),
+        ("C:\\work\\App.JAVA", Some("java")),
+        ("README.md", None),
+        ("Makefile", None),
+        (".ts", None),
+        ("dir.ts/file", None),
+        ("archive.tar.gz", None),
+    ];
+    for (input, want) in CASES {
+        assert_eq!(from_path(input).map(|l| l.name), *want, "{input}");
+    }
+}
+
+#[test]
+fn kinds_round_trip() {
+    for kind in Kind::ALL {
+        assert_eq!(Kind::from_name(kind.as_str()), Some(kind));
+        assert_eq!(kind.to_string(), kind.as_str());
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// analyze
+
+fn decl_lines(lang: &str, src: &str) -> Vec<String> {
+    from_name(lang)
+        .unwrap()
+        .analyze(src)
+        .declarations
+        .iter()
+        .map(|d| format!("{} {} {}", d.kind.as_str(), d.name, d.mutable))
+        .collect()
+}
+
+#[test]
+fn analyze_positions_are_one_based_chars() {
+    let src = "// é\nconst café = 1; const getUserToken = () => 1;\n";
+    let a = from_name("ts").unwrap().analyze(src);
+    assert_eq!(a.error_nodes, 0);
+    let d = &a.declarations;
+    assert_eq!(d.len(), 2, "{d:?}");
+    assert_eq!((d[0].name.as_str(), d[0].line, d[0].column), ("café", 2, 7));
+    assert!(!d[0].mutable, "non-ASCII names are not renamed");
+    assert_eq!(d[1].name, "getUserToken");
+    assert_eq!((d[1].line, d[1].column), (2, 23));
+    assert_eq!(&src[d[1].start_byte..d[1].start_byte + 12], "getUserToken");
+    assert_eq!(d[1].kind, Kind::Function);
+    assert!(d[1].mutable);
+}
+
+#[test]
+fn analyze_counts_errors_and_survives_garbage() {
+    for lang in all() {
+        let a = lang.analyze("}}} ((( def func class :=  <<< @@@ \0 \u{fffd}");
+        assert!(a.error_nodes > 0, "{}", lang.name);
+        let empty = lang.analyze("");
+        assert_eq!((empty.declarations.len(), empty.error_nodes), (0, 0));
+    }
+}
+
+#[test]
+fn analyze_from_many_threads() {
+    let src = include_str!("../../tests/fixtures/python/service.py");
+    let want = from_name("python").unwrap().analyze(src).declarations;
+    std::thread::scope(|s| {
+        for _ in 0..4 {
+            s.spawn(|| {
+                for lang in all() {
+                    let _ = lang.analyze(src);
+                }
+                assert_eq!(from_name("python").unwrap().analyze(src).declarations, want);
+            });
+        }
+    });
+}
+
+#[test]
+fn imports() {
+    const CASES: &[(&str, &str, &[&str], &str)] = &[
+        (
+            "ts",
+            "import React, { useState } from \"react\";",
+            &["import React false", "import useState false"],
+            "package",
+        ),
+        (
+            "ts",
+            "import { getUserToken } from \"./auth\";",
+            &["import getUserToken true"],
+            "relative",
+        ),
+        (
+            "ts",
+            "import { fetchInvoices as loadInvoices } from '@/api/billing';",
+            &["import fetchInvoices true", "import loadInvoices true"],
+            "path alias",
+        ),
+        (
+            "ts",
+            "import * as ledgerApi from '../ledger';",
+            &["import ledgerApi true"],
+            "namespace import",
+        ),
+        (
+            "js",
+            "const { signPayload } = require('./crypto');\nconst express = require('express');",
+            &["import signPayload true", "import express false"],
+            "CommonJS",
+        ),
+        ("py", "import os", &["import os false"], "package"),
+        ("py", "import numpy as np", &["import np false"], "alias"),
+        (
+            "py",
+            "from flask import Flask",
+            &["import Flask false"],
+            "from package",
+        ),
+        (
+            "py",
+            "from .utils import parse_config",
+            &["import parse_config true"],
+            "relative",
+        ),
+        (
+            "py",
+            "from . import models",
+            &["import models false"],
+            "generic name",
+        ),
+        (
+            "py",
+            "from . import billing",
+            &["import billing true"],
+            "relative module",
+        ),
+        (
+            "go",
+            "package billing\nimport (\n\t\"fmt\"\n\tledger \"github.com/acme/ledger\"\n)\n",
+            &[
+                "module billing true",
+                "import fmt false",
+                "import ledger false",
+            ],
+            "go",
+        ),
+        (
+            "java",
+            "package com.acme.billing;\nimport java.util.List;\nimport com.acme.ledger.LedgerEntry;\n",
+            &[
+                "module billing true",
+                "import List false",
+                "import LedgerEntry false",
+            ],
+            "java",
+        ),
+    ];
+    for (lang, src, want, note) in CASES {
+        assert_eq!(decl_lines(lang, src), *want, "{lang} {note}: {src}");
+    }
+}
+
+#[test]
+fn mutability_rules() {
+    const CASES: &[(&str, &str, &[&str], &str)] = &[
+        (
+            "py",
+            "class A:\n    def __init__(self, ledger_id):\n        self.ledger_id = ledger_id\n",
+            &[
+                "class A false",
+                "method __init__ false",
+                "parameter self false",
+                "parameter ledger_id true",
+                "field ledger_id true",
+            ],
+            "dunder, self, short class name",
+        ),
+        (
+            "ts",
+            "class LedgerPanel { render() { return null } toString() { return '' } }",
+            &[
+                "class LedgerPanel true",
+                "method render false",
+                "method toString false",
+            ],
+            "builtin methods",
+        ),
+        (
+            "go",
+            "package main\nfunc (s *Server) String() string { return \"\" }",
+            &[
+                "module main false",
+                "parameter s false",
+                "method String false",
+            ],
+            "interface method",
+        ),
+    ];
+    for (lang, src, want, note) in CASES {
+        assert_eq!(decl_lines(lang, src), *want, "{lang} {note}: {src}");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// fixtures
+
+fn fixtures_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
+}
+
+/// The `.expected` rendering of an analysis: `<kind> <name> <mutable>`, sorted, deduplicated.
+fn expected_lines(analysis: &Analysis) -> Vec<String> {
+    let set: BTreeSet<String> = analysis
+        .declarations
+        .iter()
+        .map(|d| format!("{} {} {}", d.kind.as_str(), d.name, d.mutable))
+        .collect();
+    set.into_iter().collect()
+}
+
+fn diff(want: &[String], got: &[String]) -> String {
+    let want_set: BTreeSet<&String> = want.iter().collect();
+    let got_set: BTreeSet<&String> = got.iter().collect();
+    let mut out = String::new();
+    for line in want_set.difference(&got_set) {
+        out.push_str(&format!("  - {line}   (expected, missing)\n"));
+    }
+    for line in got_set.difference(&want_set) {
+        out.push_str(&format!("  + {line}   (found, not expected)\n"));
+    }
+    out
+}
+
+#[test]
+fn fixtures() {
+    let bless = std::env::var_os("PRETENSE_BLESS").is_some();
+    let mut failures = String::new();
+    let mut cases = 0;
+    for lang in all() {
+        let dir = fixtures_dir().join(lang.name);
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .unwrap_or_else(|e| panic!("{}: {e} (every language needs fixtures)", dir.display()))
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e != "expected"))
+            .collect();
+        entries.sort();
+        assert!(!entries.is_empty(), "{}: no fixtures", dir.display());
+        for path in entries {
+            cases += 1;
+            let src = std::fs::read_to_string(&path).unwrap();
+            let analysis = lang.analyze(&src);
+            let got = expected_lines(&analysis);
+            let expected_path = path.with_extension("expected");
+            if analysis.error_nodes != 0 {
+                failures.push_str(&format!(
+                    "{}: {} parse errors (fixtures must parse cleanly)\n",
+                    path.display(),
+                    analysis.error_nodes
+                ));
+            }
+            if bless {
+                let text: String = got.iter().map(|l| format!("{l}\n")).collect();
+                std::fs::write(&expected_path, text).unwrap();
+                continue;
+            }
+            let want: Vec<String> = std::fs::read_to_string(&expected_path)
+                .unwrap_or_else(|e| panic!("{}: {e}", expected_path.display()))
+                .lines()
+                .filter(|l| !l.trim().is_empty())
+                .map(str::to_owned)
+                .collect();
+            if want != got {
+                failures.push_str(&format!(
+                    "{} ({}):\n{}",
+                    path.display(),
+                    lang.name,
+                    diff(&want, &got)
+                ));
+            }
+        }
+    }
+    assert!(cases >= 12, "expected fixtures for every language");
+    assert!(failures.is_empty(), "fixture mismatches:\n{failures}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// detection
+
+#[test]
+fn detect_names_exist() {
+    for name in ["go", "java", "javascript", "python", "tsx", "typescript"] {
+        assert!(Lang::by_name(name).is_some(), "{name}");
+    }
+}
+
+#[test]
+fn detect_fixtures() {
+    for lang in all() {
+        let dir = fixtures_dir().join(lang.name);
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            let stem = path.file_stem().unwrap().to_string_lossy().into_owned();
+            if path.extension().is_some_and(|e| e == "expected") || stem.starts_with("edge_") {
+                continue;
+            }
+            let src = std::fs::read_to_string(&path).unwrap();
+            assert_eq!(
+                detect(&src).map(|l| l.name),
+                Some(lang.name),
+                "{}",
+                path.display()
+            );
+        }
+    }
+}
+
+#[test]
+fn detect_snippets() {
+    const CASES: &[(&str, Option<&str>, &str)] = &[
+        // Code.
+        (
+            "#!/usr/bin/env python3\nprint('hi')\n",
+            Some("python"),
+            "shebang",
+        ),
+        (
+            "#!/usr/bin/env node\nconsole.log(1)\n",
+            Some("javascript"),
+            "shebang",
+        ),
+        ("#!/bin/bash\necho hi\n", None, "shell shebang"),
+        (
+            "def parse_invoice(raw):\n    total = 0\n    for line in raw:\n        total += line.amount\n    return total\n",
+            Some("python"),
+            "python function",
+        ),
+        (
+            "package main\n\nimport \"fmt\"\n\nfunc main() {\n\tx := 1\n\tfmt.Println(x)\n}\n",
+            Some("go"),
+            "go",
+        ),
+        (
+            "public class InvoiceService {\n    private final LedgerClient client;\n    public int total() { return 0; }\n}\n",
+            Some("java"),
+            "java class",
+        ),
+        (
+            "import express from 'express';\nconst app = express();\napp.get('/', (req, res) => res.send('ok'));\n",
+            Some("javascript"),
+            "js without types",
+        ),
+        (
+            "export function getUserToken(userId: string): Promise<string> {\n  return fetchToken(userId);\n}\n",
+            Some("typescript"),
+            "type annotations make it TS",
+        ),
+        (
+            "interface Invoice {\n  id: string;\n  total: number;\n}\nconst invoices: Invoice[] = [];\n",
+            Some("typescript"),
+            "interface",
+        ),
+        (
+            "export const Badge = ({ label }: { label: string }) => {\n  return <span className=\"badge\">{label}</span>;\n};\n",
+            Some("tsx"),
+            "JSX + types",
+        ),
+        (
+            "export const Badge = ({ label }) => {\n  return <span className=\"badge\">{label}</span>;\n};\n",
+            Some("javascript"),
+            "JSX without types",
+        ),
+        ("const x = 5;\n", Some("javascript"), "one line"),
+        // Not code.
+        ("", None, "empty"),
+        ("   \n\n", None, "blank"),
+        (
+            "Hello! Could you help me figure out why my function returns the wrong total?\nI think the problem is in the loop, but I am not sure.\n",
+            None,
+            "English prose",
+        ),
+        (
+            "# Release notes\n\n- Fixed a crash when the config file is missing.\n- Added support for `--format json`.\n\n## Upgrading\n\nRun the installer again and restart the daemon.\n",
+            None,
+            "Markdown",
+        ),
+        (
+            "{\"name\": \"pretense\", \"version\": \"0.1.0\", \"dependencies\": {\"x\": \"^1\"}}",
+            None,
+            "JSON",
+        ),
+        (
+            "[\n  {\"id\": 1, \"ok\": true},\n  {\"id\": 2, \"ok\": false}\n]\n",
+            None,
+            "JSON array",
+        ),
+        (
+            "2024-05-01T10:22:14Z INFO  server started on 127.0.0.1:9339\n2024-05-01T10:22:15Z WARN  upstream slow: 1200ms\n2024-05-01T10:22:16Z ERROR request failed => status=502\n",
+            None,
+            "log",
+        ),
+        (
+            "$ npm install\nadded 214 packages in 3s\n$ npm test\n> jest\nPASS src/auth.test.ts\nTests: 12 passed, 12 total\n",
+            None,
+            "shell session",
+        ),
+        (
+            "The function should return early when the user is not found, and log a warning.",
+            None,
+            "one sentence",
+        ),
+        (
+            "Traceback (most recent call last):\n  File \"app.py\", line 3, in <module>\n    main()\nNameError: name 'main' is not defined\n",
+            None,
+            "python traceback",
+        ),
+    ];
+    let mut failures = Vec::new();
+    for (input, want, note) in CASES {
+        let got = detect(input).map(|l| l.name);
+        if got != *want {
+            failures.push(format!("{note}: got {got:?}, want {want:?}"));
+        }
+    }
+    assert!(failures.is_empty(), "detection:\n{}", failures.join("\n"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// development aid
+
+/// Prints the syntax tree and the declarations of a file:
+/// `PRETENSE_DUMP=path/to/file.ts cargo test --lib lang::tests::dump -- --ignored --nocapture`.
+#[test]
+#[ignore = "development aid"]
+fn dump() {
+    let Some(path) = std::env::var_os("PRETENSE_DUMP") else {
+        return;
+    };
+    let path = PathBuf::from(path);
+    let src = std::fs::read_to_string(&path).unwrap();
+    let lang = std::env::var("PRETENSE_LANG")
+        .ok()
+        .and_then(|l| from_name(&l))
+        .or_else(|| from_path(&path.to_string_lossy()))
+        .expect("language from PRETENSE_LANG or the extension");
+    let mut parser = tree_sitter::Parser::new();
+    parser.set_language(&(lang.grammar)()).unwrap();
+    let tree = parser.parse(&src, None).unwrap();
+    if std::env::var_os("PRETENSE_TREE").is_some() {
+        println!("{}", tree.root_node().to_sexp());
+    }
+    let a = lang.analyze(&src);
+    println!("errors: {}", a.error_nodes);
+    for d in &a.declarations {
+        println!(
+            "{}:{} {} {} {}",
+            d.line, d.column, d.kind, d.name, d.mutable
+        );
+    }
+}
