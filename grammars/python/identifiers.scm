@@ -72,26 +72,19 @@
 ; ---------------------------------------------------------------------------
 ; Parameters, including *args, **kwargs, defaults, annotations and lambdas.
 
-[
-  (parameters
-    [
-      (identifier) @name
-      (default_parameter name: (identifier) @name)
-      (typed_parameter (identifier) @name)
-      (typed_default_parameter name: (identifier) @name)
-      (list_splat_pattern (identifier) @name)
-      (dictionary_splat_pattern (identifier) @name)
-      (typed_parameter (list_splat_pattern (identifier) @name))
-      (typed_parameter (dictionary_splat_pattern (identifier) @name))
-    ])
-  (lambda_parameters
-    [
-      (identifier) @name
-      (default_parameter name: (identifier) @name)
-      (list_splat_pattern (identifier) @name)
-      (dictionary_splat_pattern (identifier) @name)
-    ])
-] @definition.parameter
+; One pattern per shape: alternations under a frequent parent cost more than separate patterns.
+(parameters (identifier) @name) @definition.parameter
+(parameters (default_parameter name: (identifier) @name)) @definition.parameter
+(parameters (typed_parameter (identifier) @name)) @definition.parameter
+(parameters (typed_default_parameter name: (identifier) @name)) @definition.parameter
+(parameters (list_splat_pattern (identifier) @name)) @definition.parameter
+(parameters (dictionary_splat_pattern (identifier) @name)) @definition.parameter
+(parameters (typed_parameter (list_splat_pattern (identifier) @name))) @definition.parameter
+(parameters (typed_parameter (dictionary_splat_pattern (identifier) @name))) @definition.parameter
+(lambda_parameters (identifier) @name) @definition.parameter
+(lambda_parameters (default_parameter name: (identifier) @name)) @definition.parameter
+(lambda_parameters (list_splat_pattern (identifier) @name)) @definition.parameter
+(lambda_parameters (dictionary_splat_pattern (identifier) @name)) @definition.parameter
 
 ; ---------------------------------------------------------------------------
 ; Variables. Module-level SCREAMING_CASE names are constants.
@@ -102,33 +95,23 @@
   (#match? @name "^[A-Z][A-Z0-9_]*$")) @definition.constant
 (type_alias_statement left: (type (identifier) @name)) @definition.type
 (assignment left: (identifier) @name right: (lambda)) @definition.function
-(assignment
-  left: [
-    (identifier) @name
-    (pattern_list (identifier) @name)
-    (pattern_list (list_splat_pattern (identifier) @name))
-    (tuple_pattern (identifier) @name)
-    (list_pattern (identifier) @name)
-    (pattern_list (tuple_pattern (identifier) @name))
-  ]) @definition.variable
-[
-  (for_statement
-    left: [
-      (identifier) @name
-      (pattern_list (identifier) @name)
-      (tuple_pattern (identifier) @name)
-      (pattern_list (tuple_pattern (identifier) @name))
-    ])
-  (for_in_clause
-    left: [
-      (identifier) @name
-      (pattern_list (identifier) @name)
-      (tuple_pattern (identifier) @name)
-    ])
-  (with_item value: (as_pattern alias: (as_pattern_target (identifier) @name)))
-  (except_clause (as_pattern alias: (as_pattern_target (identifier) @name)))
-  (named_expression name: (identifier) @name)
-] @definition.variable
+(assignment left: (identifier) @name) @definition.variable
+(assignment left: (pattern_list (identifier) @name)) @definition.variable
+(assignment left: (pattern_list (list_splat_pattern (identifier) @name))) @definition.variable
+(assignment left: (pattern_list (tuple_pattern (identifier) @name))) @definition.variable
+(assignment left: (tuple_pattern (identifier) @name)) @definition.variable
+(assignment left: (list_pattern (identifier) @name)) @definition.variable
+(for_statement left: (identifier) @name) @definition.variable
+(for_statement left: (pattern_list (identifier) @name)) @definition.variable
+(for_statement left: (pattern_list (tuple_pattern (identifier) @name))) @definition.variable
+(for_statement left: (tuple_pattern (identifier) @name)) @definition.variable
+(for_in_clause left: (identifier) @name) @definition.variable
+(for_in_clause left: (pattern_list (identifier) @name)) @definition.variable
+(for_in_clause left: (tuple_pattern (identifier) @name)) @definition.variable
+(with_item value: (as_pattern alias: (as_pattern_target (identifier) @name))) @definition.variable
+(except_clause (as_pattern alias: (as_pattern_target (identifier) @name))) @definition.variable
+(named_expression name: (identifier) @name) @definition.variable
+
 ; Capture patterns of `match` statements (a bare name in a case binds it).
 [
   (case_pattern (dotted_name . (identifier) @name .))

@@ -51,13 +51,15 @@ pub fn detect(text: &str) -> Option<&'static Lang> {
     }
 
     let signals = Signals::scan(sample);
-    if signals.prose_lines * 2 > signals.lines {
+    if signals.prose_lines * 2 > signals.lines || signals.bare_words * 4 > signals.lines {
         return None;
     }
     let mut candidates: Vec<(&str, i32)> = signals
         .scores()
         .into_iter()
-        .filter(|&(_, score)| score >= MIN_SCORE)
+        // A few stray signals in a long text (a TOML file, a log) do not make it code: real code
+        // has one every few lines.
+        .filter(|&(_, score)| score >= MIN_SCORE && score as usize * 4 >= signals.code_lines)
         .collect();
     if candidates.is_empty() {
         return None;
@@ -65,10 +67,28 @@ pub fn detect(text: &str) -> Option<&'static Lang> {
     // Stable: equal scores keep the order of `scores`, which lists the preferred language first.
     candidates.sort_by_key(|&(_, score)| std::cmp::Reverse(score));
     candidates.truncate(3);
+    // JavaScript and TypeScript share their signals, and only a parse tells them apart: when one
+    // is in, so is the other.
+    for (a, b) in [(JS, TS), (TS, JS)] {
+        if candidates.first().is_some_and(|&(n, _)| n == a)
+            && !candidates.iter().any(|&(n, _)| n == b)
+        {
+            candidates.insert(1, (b, 0));
+            candidates.truncate(3);
+        }
+    }
 
+    // A snippet cut from a longer file often lacks its closing braces; close them so that the
+    // parse judges the code, not the cut. (Python has no braces to close.)
+    let closed = close_braces(sample);
     let mut best: Option<(&str, query::ErrorStats)> = None;
     for &(name, _) in &candidates {
-        let stats = query::parse_errors(lang(name), sample);
+        let text = if name == PY {
+            sample
+        } else {
+            closed.as_deref().unwrap_or(sample)
+        };
+        let stats = query::parse_errors(lang(name), text);
         let better = match best {
             None => true,
             // Fewer errors wins; on a tie the higher score (earlier in `candidates`) stays.
@@ -85,7 +105,7 @@ pub fn detect(text: &str) -> Option<&'static Lang> {
     let (name, stats) = best?;
     let lines = signals.code_lines.max(1);
     // Real code, even a fragment, parses with at most a few local errors.
-    let acceptable = stats.nodes <= 1 + lines / 8 && stats.bytes * 10 <= sample.len();
+    let acceptable = stats.nodes <= 2 + lines / 10 && stats.bytes * 10 <= sample.len();
     acceptable.then(|| lang(name))
 }
 
@@ -102,6 +122,19 @@ fn sample(text: &str) -> &str {
         Some(nl) => &text[..nl],
         None => &text[..end],
     }
+}
+
+/// `text` with the braces it leaves open closed, or `None` when none are (or implausibly many).
+fn close_braces(text: &str) -> Option<String> {
+    let opens = text.bytes().filter(|&b| b == b'{').count();
+    let closes = text.bytes().filter(|&b| b == b'}').count();
+    let missing = opens.checked_sub(closes).filter(|&n| n > 0 && n <= 16)?;
+    let mut closed = String::with_capacity(text.len() + 2 * missing);
+    closed.push_str(text);
+    for _ in 0..missing {
+        closed.push_str("\n}");
+    }
+    Some(closed)
 }
 
 /// `Some(verdict)` when the text starts with a shebang: it names the interpreter outright.
@@ -141,6 +174,8 @@ struct Signals {
     code_lines: usize,
     /// Lines that read like English sentences, outside comments.
     prose_lines: usize,
+    /// Lines holding one bare word: word lists, not code.
+    bare_words: usize,
 }
 
 impl Signals {
@@ -158,6 +193,9 @@ impl Signals {
             if is_prose(t) {
                 s.prose_lines += 1;
                 continue;
+            }
+            if !t.is_empty() && t.chars().all(|c| c.is_alphanumeric() || c == '_') {
+                s.bare_words += 1;
             }
             s.code_lines += 1;
             s.line(t);
@@ -191,8 +229,18 @@ impl Signals {
         if matches!(first, "if" | "for" | "while" | "with") && t.ends_with(':') {
             self.python += 2;
         }
-        if t.contains("self.") {
+        if t.contains("self.") || t.starts_with("print(") {
             self.python += 1;
+        }
+        if is_plain_assignment(t) {
+            self.python += 1;
+        }
+        if t.contains("lambda ") && t.contains(':') {
+            self.python += 3;
+        }
+        if is_section_header(t) {
+            // `[section]` / `[[array]]` alone on a line: TOML or INI, which Python parses cleanly.
+            self.python -= 5;
         }
         if t.starts_with("\"\"\"") || t.starts_with("'''") {
             self.python += 2;
@@ -253,6 +301,9 @@ impl Signals {
         if t.contains("<>(") || t.contains("String[]") {
             self.java += 2;
         }
+        if t.ends_with(';') && is_typed_local(t) {
+            self.java += 2;
+        }
 
         // JavaScript family.
         if t.starts_with("import ")
@@ -300,6 +351,9 @@ impl Signals {
             }
         }
         let decl = t.strip_prefix("export ").unwrap_or(t);
+        if return_annotation(t) || annotated_binding(decl) {
+            self.types += 3;
+        }
         if (decl.starts_with("interface ") && t.ends_with('{'))
             || (decl.starts_with("type ") && t.contains(" = "))
         {
@@ -342,6 +396,70 @@ impl Signals {
     }
 }
 
+/// `Type name = ...` or `Type<A, B> name = ...`: a Java (or C-family) typed local variable.
+fn is_typed_local(t: &str) -> bool {
+    let Some((ty, rest)) = t.split_once(' ') else {
+        return false;
+    };
+    let base = ty.split('<').next().unwrap_or("").trim_end_matches("[]");
+    let upper_start = base.starts_with(|c: char| c.is_ascii_uppercase());
+    let ident = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    let Some((name, _)) = rest.split_once(" = ") else {
+        return false;
+    };
+    upper_start && ident(base) && ident(name) && (ty.contains('<') == ty.ends_with('>'))
+}
+
+/// `): Type` after a parameter list: a TypeScript return type (Python writes `) -> Type:`).
+fn return_annotation(t: &str) -> bool {
+    t.match_indices("): ").any(|(i, _)| {
+        t[i + 3..]
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '{' || c == '[')
+    })
+}
+
+/// `const name: Type = ...` / `let name: Type`.
+fn annotated_binding(t: &str) -> bool {
+    let Some(rest) = t.strip_prefix("const ").or_else(|| t.strip_prefix("let ")) else {
+        return false;
+    };
+    let name_end = rest
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '$'))
+        .unwrap_or(rest.len());
+    name_end > 0 && rest[name_end..].starts_with(": ")
+}
+
+/// `name = call(...)` with no declaration keyword and no semicolon: how Python assigns. Literal
+/// values do not count: `key = "value"` is how TOML and INI files look.
+fn is_plain_assignment(t: &str) -> bool {
+    let Some((left, right)) = t.split_once(" = ") else {
+        return false;
+    };
+    right.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+        && !matches!(right, "true" | "false")
+        && !right.ends_with(';')
+        && !left.is_empty()
+        && left.chars().all(|c| {
+            c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | ',' | ' ' | '(' | ')' | '[' | ']')
+        })
+        && !left
+            .split_whitespace()
+            .any(|w| matches!(w, "const" | "let" | "var"))
+}
+
+/// `[section]`, `[[array.of.tables]]`: a TOML or INI header.
+fn is_section_header(t: &str) -> bool {
+    let inner = t.trim_start_matches('[').trim_end_matches(']');
+    t.starts_with('[')
+        && t.ends_with(']')
+        && !inner.is_empty()
+        && inner
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '"'))
+}
+
 fn is_comment(t: &str) -> bool {
     t.starts_with("//")
         || t.starts_with("/*")
@@ -370,4 +488,11 @@ fn is_prose(t: &str) -> bool {
         }
     }
     words >= 5 && plain * 10 >= words * 8
+}
+
+/// The signal scan of `text`, for the `dump` development aid.
+#[cfg(test)]
+pub(crate) fn explain(text: &str) -> String {
+    let signals = Signals::scan(sample(text));
+    format!("{:?} scores={:?}", signals, signals.scores())
 }

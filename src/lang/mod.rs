@@ -152,8 +152,8 @@ pub fn from_path(path: &str) -> Option<&'static Lang> {
 }
 
 /// True for names that reveal nothing and whose renaming would only confuse the model: the words
-/// of `grammars/generic.txt` (case-insensitive, whole name, ignoring leading/trailing `_` and `$`,
-/// trailing digits and a plural `s`/`es`), and names shorter than three characters.
+/// of `grammars/generic.txt` (case-insensitive, whole name, ignoring leading/trailing `_` and `$`
+/// and a numeric suffix: `_data`, `item2`), and names shorter than three characters.
 pub fn is_generic(name: &str) -> bool {
     words::is_generic(name)
 }
@@ -161,18 +161,31 @@ pub fn is_generic(name: &str) -> bool {
 /// What a declaration declares. `as_str` gives the lowercase word used in reports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Kind {
+    /// A free function, or a variable holding a function literal.
     Function,
+    /// A method of a class, interface, object literal or Go type.
     Method,
+    /// A class (also a Java record, a class expression).
     Class,
+    /// An interface (also a Go interface type, a Python `Protocol`).
     Interface,
+    /// A type alias, Go named type, type parameter or Java annotation type.
     Type,
+    /// An enum (also a Python `Enum` subclass).
     Enum,
+    /// A variable binding, including destructuring and loop variables.
     Variable,
+    /// A constant: enum member, Go `const`, Java `static final`, SCREAMING_CASE binding.
     Constant,
+    /// A function, method, lambda or catch parameter.
     Parameter,
+    /// A class or struct field (also Python `self.x = ...`, TS parameter properties).
     Field,
+    /// A property of an interface or type literal, or a key of an object literal.
     Property,
+    /// A module or namespace (TS namespace, Go package, last segment of a Java package).
     Module,
+    /// An imported name; mutable only when it comes from the user's own (local) code.
     Import,
 }
 
@@ -230,6 +243,7 @@ impl fmt::Display for Kind {
 pub struct Declaration {
     /// The name exactly as written.
     pub name: String,
+    /// What the name declares.
     pub kind: Kind,
     /// 1-based line of the name.
     pub line: usize,

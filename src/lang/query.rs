@@ -90,7 +90,7 @@ impl fmt::Display for QueryFileError {
 }
 
 /// The query files of `lang` in compile order: inherited files first, then its own.
-fn segments(lang: &Lang, out: &mut Vec<(String, &'static str)>, depth: usize) {
+pub(crate) fn segments(lang: &Lang, out: &mut Vec<(String, &'static str)>, depth: usize) {
     if depth > 4 {
         return;
     }

