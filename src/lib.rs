@@ -9,6 +9,7 @@
 pub mod cli;
 pub mod config;
 pub mod exit;
+pub mod lang;
 pub mod mutate;
 pub mod paths;
 pub mod scan;
