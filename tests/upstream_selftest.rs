@@ -10,7 +10,7 @@ use http_body_util::{BodyExt, Full};
 use hyper::Request;
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::{Connect, HttpConnector};
-use hyper_util::rt::TokioExecutor;
+use hyper_util::rt::{TokioExecutor, TokioIo};
 use serde_json::{Value, json};
 
 use crate::upstream::anthropic::{self, Block};
@@ -807,18 +807,23 @@ async fn hang_close_and_delay() {
 #[tokio::test(flavor = "multi_thread")]
 async fn connections_and_cancelled_streams_are_counted() {
     let up = FakeUpstream::start().await;
-    let pooled = http1();
+    // One kept-alive HTTP/1.1 connection carries three requests.
+    let tcp = tokio::net::TcpStream::connect(up.addr)
+        .await
+        .expect("connect");
+    let (mut send, conn) = hyper::client::conn::http1::handshake(TokioIo::new(tcp))
+        .await
+        .expect("handshake");
+    tokio::spawn(conn);
     for _ in 0..3 {
-        assert_eq!(
-            post(
-                &pooled,
-                format!("{}/v1/chat/completions", up.url()),
-                &json!({"messages": []})
-            )
-            .await
-            .status,
-            200
-        );
+        send.ready().await.expect("connection ready");
+        let req = Request::post("/v1/chat/completions")
+            .header("host", up.addr.to_string())
+            .body(Full::new(Bytes::from_static(b"{\"messages\": []}")))
+            .expect("request");
+        let resp = send.send_request(req).await.expect("response");
+        assert_eq!(resp.status(), 200);
+        resp.into_body().collect().await.expect("body");
     }
     assert_eq!(up.connections(), 1, "a pooled client reuses its connection");
     let streamed =
