@@ -2,5 +2,8 @@
 
 mod util;
 
+mod upstream;
+
 mod cli;
 mod scan;
+mod upstream_selftest;
