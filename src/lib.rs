@@ -6,12 +6,14 @@
 
 #![forbid(unsafe_code)]
 
+pub mod audit;
 pub mod cli;
 pub mod config;
 pub mod exit;
 pub mod lang;
 pub mod mutate;
 pub mod paths;
+pub mod proxy;
 pub mod scan;
 pub mod secrets;
 mod term;

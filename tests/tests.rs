@@ -5,5 +5,9 @@ mod util;
 mod upstream;
 
 mod cli;
+mod connect_proxy;
+mod daemon;
+mod engine;
+mod proxy;
 mod scan;
 mod upstream_selftest;

@@ -170,3 +170,33 @@ macro_rules! eqnice {
         }
     }};
 }
+
+/// Reads a starting `pretense start`'s stderr until it says where it listens; returns the port.
+/// The rest of stderr keeps being drained (and echoed into the test output) so the daemon never
+/// blocks on a full pipe.
+pub fn wait_for_port(child: &mut std::process::Child) -> u16 {
+    use std::io::BufRead;
+    let stderr = child.stderr.take().expect("spawn with stderr piped");
+    let mut lines = std::io::BufReader::new(stderr).lines();
+    let mut seen = String::new();
+    for line in lines.by_ref() {
+        let line = line.expect("read stderr");
+        seen.push_str(&line);
+        seen.push('\n');
+        if let Some(rest) = line.split("listening on http://").nth(1) {
+            let port = rest
+                .split('/')
+                .next()
+                .and_then(|hp| hp.rsplit(':').next())
+                .and_then(|p| p.parse().ok())
+                .unwrap_or_else(|| panic!("cannot read the port from {line:?}"));
+            std::thread::spawn(move || {
+                for l in lines.map_while(Result::ok) {
+                    eprintln!("[pretense] {l}");
+                }
+            });
+            return port;
+        }
+    }
+    panic!("pretense start exited before listening:\n{seen}");
+}

@@ -1,16 +1,21 @@
 //! The command line: clap types, global options, logging set-up and the dispatch to each
 //! subcommand's `run`. Errors end here: printed once as `pretense: ...` and mapped to exit codes.
 
+mod audit;
 mod completions;
 mod config_cmd;
 mod hook;
+mod redact;
 mod scan;
+mod start;
+mod vault;
 
 use std::ffi::OsString;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use anyhow::Context as _;
 use clap::{Args, Parser, Subcommand};
 
 use crate::config::Config;
@@ -51,8 +56,19 @@ pub struct GlobalArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Run the proxy on 127.0.0.1:9339 in the foreground
+    Start(start::StartArgs),
     /// Scan files, directories, stdin or the staged git changes for secrets
     Scan(scan::ScanArgs),
+    /// Rewrite a file or stdin: rename declared identifiers, replace secrets, PII and terms
+    Redact(redact::RedactArgs),
+    /// Put the originals back into text that `redact` (or the proxy) rewrote
+    Restore(redact::RestoreArgs),
+    /// Inspect or clear what pretense remembers (names, terms, PII; never secrets)
+    #[command(subcommand)]
+    Vault(vault::VaultCommand),
+    /// Show the audit log of proxied requests
+    Audit(audit::AuditArgs),
     /// Print a shell completion script
     Completions(completions::CompletionsArgs),
     /// Manage the git pre-commit hook
@@ -81,6 +97,67 @@ impl Context {
     }
 }
 
+impl Context {
+    /// Opens the vault in the data dir (creating it on first use) and drops expired entries.
+    pub fn vault(&self) -> anyhow::Result<std::sync::Arc<crate::mutate::Vault>> {
+        let vault = crate::mutate::Vault::open(&self.paths.database())?;
+        vault.expire(self.config.vault.retention_days)?;
+        Ok(std::sync::Arc::new(vault))
+    }
+
+    /// The rewrite engine with this run's config, naming key and vault.
+    pub fn engine(&self) -> anyhow::Result<crate::mutate::Engine> {
+        let key = crate::mutate::NamingKey::load_or_create(&self.paths.key())
+            .with_context(|| format!("naming key {}", self.paths.key().display()))?;
+        Ok(crate::mutate::Engine::new(
+            &self.config,
+            key,
+            self.vault()?,
+        )?)
+    }
+}
+
+/// RFC 3339 (UTC, seconds) for a Unix timestamp.
+pub(crate) fn format_unix(secs: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(secs)
+        .ok()
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_else(|| secs.to_string())
+}
+
+/// Left-aligned columns separated by two spaces.
+pub(crate) fn write_table(
+    out: &mut dyn Write,
+    header: &[&str],
+    rows: &[impl AsRef<[String]>],
+) -> std::io::Result<()> {
+    let mut widths: Vec<usize> = header.iter().map(|h| h.len()).collect();
+    for r in rows {
+        for (w, c) in widths.iter_mut().zip(r.as_ref()) {
+            *w = (*w).max(c.chars().count());
+        }
+    }
+    let line = |cells: Vec<&str>, out: &mut dyn Write| -> std::io::Result<()> {
+        let n = cells.len();
+        let mut s = String::new();
+        for (i, c) in cells.into_iter().enumerate() {
+            s.push_str(c);
+            if i + 1 < n {
+                s.push_str(&" ".repeat(widths[i] - c.chars().count() + 2));
+            }
+        }
+        writeln!(out, "{}", s.trim_end())
+    };
+    line(header.to_vec(), out)?;
+    for r in rows {
+        line(r.as_ref().iter().map(String::as_str).collect(), out)?;
+    }
+    Ok(())
+}
+
 pub(crate) fn main<I, T>(args: I) -> ExitCode
 where
     I: IntoIterator<Item = T>,
@@ -99,7 +176,8 @@ where
             return exit::code(code);
         }
     };
-    init_logging(&cli.global);
+    // The daemon logs one line per request by default; other commands only warn.
+    init_logging(&cli.global, matches!(cli.command, Command::Start(_)));
     match dispatch(cli) {
         Ok(code) => code,
         Err(err) => {
@@ -119,18 +197,24 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     }
     let ctx = Context::load(cli.global)?;
     match cli.command {
+        Command::Start(args) => start::run(&ctx, args),
         Command::Scan(args) => scan::run(&ctx, args),
+        Command::Audit(args) => audit::run(&ctx, args),
+        Command::Redact(args) => redact::run_redact(&ctx, args),
+        Command::Restore(args) => redact::run_restore(&ctx, args),
+        Command::Vault(cmd) => vault::run(&ctx, cmd),
         Command::Hook(cmd) => hook::run(&ctx, cmd),
         Command::Config(args) => config_cmd::run(&ctx, args),
         Command::Completions(_) => unreachable!("handled above"),
     }
 }
 
-fn init_logging(global: &GlobalArgs) {
+fn init_logging(global: &GlobalArgs, daemon: bool) {
     let level = if global.quiet {
         "error"
     } else {
         match global.verbose {
+            0 if daemon => "info",
             0 => "warn",
             1 => "info",
             2 => "debug",

@@ -48,6 +48,9 @@ pub struct ScanArgs {
     /// Never draw a progress bar
     #[arg(long)]
     pub no_progress: bool,
+    /// List declared identifiers for directory scans too (single files always list them)
+    #[arg(long)]
+    pub identifiers: bool,
 }
 
 /// The `--fail-on` threshold.
@@ -83,6 +86,10 @@ pub fn run(ctx: &Context, args: ScanArgs) -> anyhow::Result<ExitCode> {
         scanner.allow = std::mem::take(&mut scanner.allow).with_baseline(fingerprints);
     }
 
+    let single_file = !args.staged
+        && args.paths.len() == 1
+        && (args.paths[0].is_file() || args.paths[0].as_os_str() == "-");
+    scanner.identifiers = args.identifiers || single_file;
     let mut errored = false;
     let report = if args.staged {
         scan::scan_staged(&scanner)?
@@ -148,24 +155,17 @@ fn scan_stdin(scanner: &Scanner) -> anyhow::Result<Report> {
         .take(scanner.max_file_bytes + 1)
         .read_to_end(&mut data)
         .context("reading stdin")?;
-    let mut report = Report::default();
     if data.len() as u64 > scanner.max_file_bytes {
-        report.summary.files_skipped = 1;
         eprintln!(
             "pretense: stdin is larger than {} bytes; raise --max-file-bytes to scan it",
             scanner.max_file_bytes
         );
-    } else {
-        let outcome = scanner.scan_bytes("-", &data);
-        if outcome.skipped {
-            report.summary.files_skipped = 1;
-        } else {
-            report.summary.files_scanned = 1;
-            report.summary.bytes_scanned = outcome.bytes;
-            report.secrets = outcome.secrets;
-        }
+        let mut report = Report::default();
+        report.summary.files_skipped = 1;
+        report.finish();
+        return Ok(report);
     }
+    let mut report = scan::report_for_text(scanner, "-", &data, None);
     report.summary.elapsed = started.elapsed();
-    report.finish();
     Ok(report)
 }

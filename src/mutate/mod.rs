@@ -2,9 +2,16 @@
 //! dictionary terms with placeholders, and restores everything in answers (streamed or not).
 
 pub mod dictionary;
+mod engine;
 pub mod naming;
 pub mod pii;
 pub mod rename;
 pub mod restore;
+pub mod segment;
 pub mod vault;
 pub mod words;
+
+pub use engine::{Engine, Error, Input, Redaction, SecretHit, SecretMemory};
+pub use naming::NamingKey;
+pub use restore::{Escape, Mapping, Restorer};
+pub use vault::Vault;

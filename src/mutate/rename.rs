@@ -52,60 +52,9 @@ impl KnownNames {
         self.names.is_empty()
     }
 
-    /// Calls `f(token_start, word_ranges, first_word, word_count, id)` for every match in `text`,
-    /// leftmost-longest within each token.
-    fn for_each_match(
-        &self,
-        text: &[u8],
-        mut f: impl FnMut(usize, &[Range<usize>], usize, usize, usize),
-    ) {
-        if self.names.is_empty() {
-            return;
-        }
-        let mut ranges = Vec::new();
-        let mut lower = Vec::new();
-        let mut buf = String::new();
-        for tok in words::tokens(text) {
-            let token = &text[tok.clone()];
-            words::split(token, &mut ranges);
-            lower.clear();
-            for r in &ranges {
-                buf.clear();
-                buf.extend(
-                    token[r.clone()]
-                        .iter()
-                        .map(|b| b.to_ascii_lowercase() as char),
-                );
-                lower.push(buf.clone());
-            }
-            let mut w = 0;
-            while w < ranges.len() {
-                let mut matched = None;
-                if let Some(cands) = self.by_first.get(&lower[w]) {
-                    for &id in cands {
-                        let name = &self.names[id];
-                        if w + name.len() <= lower.len()
-                            && name.iter().zip(&lower[w..]).all(|(a, b)| a == b)
-                        {
-                            matched = Some((id, name.len()));
-                            break;
-                        }
-                    }
-                }
-                match matched {
-                    Some((id, len)) => {
-                        f(tok.start, &ranges, w, len, id);
-                        w += len;
-                    }
-                    None => w += 1,
-                }
-            }
-        }
-    }
-
     /// The ids of the known names that occur in `text`.
     pub fn occurring(&self, text: &[u8], out: &mut Vec<usize>) {
-        self.for_each_match(text, |_, _, _, _, id| {
+        Layers(&[self]).for_each_match(text, |_, _, _, _, _, id| {
             if !out.contains(&id) {
                 out.push(id);
             }
@@ -120,11 +69,109 @@ impl KnownNames {
         replacement: impl Fn(usize) -> Option<&'r [String]>,
         out: &mut Vec<u8>,
     ) -> usize {
+        Layers(&[self]).rename(text, |_, id| replacement(id), out)
+    }
+}
+
+/// Several name sets searched together (the vault's and a request's); a match is `(layer, id)`.
+#[derive(Clone, Copy)]
+pub struct Layers<'a>(pub &'a [&'a KnownNames]);
+
+impl Layers<'_> {
+    /// Calls `f(token_start, word_ranges, first_word, word_count, layer, id)` for every match in
+    /// `text`, leftmost-longest within each token across all layers.
+    pub fn for_each_match(
+        &self,
+        text: &[u8],
+        mut f: impl FnMut(usize, &[Range<usize>], usize, usize, usize, usize),
+    ) {
+        if self.0.iter().all(|k| k.is_empty()) {
+            return;
+        }
+        let mut ranges = Vec::new();
+        let mut lower: Vec<String> = Vec::new();
+        let mut found: Vec<(usize, usize, usize, usize)> = Vec::new();
+        for tok in words::tokens(text) {
+            // A token glued to an escape (`\nreconcile`) is matched without the escape letter
+            // first, and as written only if that finds nothing (`C:\reconcile.ts`): restore and
+            // the egress check use the same rule, so the two directions agree.
+            let skip = words::escape_skip(text, tok.start);
+            let mut start = tok.start + skip;
+            if start < tok.end {
+                self.match_token(text, start..tok.end, &mut ranges, &mut lower, &mut found);
+            }
+            if found.is_empty() && skip > 0 {
+                start = tok.start;
+                self.match_token(text, tok.clone(), &mut ranges, &mut lower, &mut found);
+            }
+            for &(w, len, layer, id) in &found {
+                f(start, &ranges, w, len, layer, id);
+            }
+            found.clear();
+        }
+    }
+
+    fn match_token(
+        &self,
+        text: &[u8],
+        tok: Range<usize>,
+        ranges: &mut Vec<Range<usize>>,
+        lower: &mut Vec<String>,
+        found: &mut Vec<(usize, usize, usize, usize)>,
+    ) {
+        let token = &text[tok];
+        words::split(token, ranges);
+        lower.clear();
+        lower.extend(ranges.iter().map(|r| {
+            token[r.clone()]
+                .iter()
+                .map(|b| b.to_ascii_lowercase() as char)
+                .collect()
+        }));
+        let mut w = 0;
+        while w < ranges.len() {
+            let mut best: Option<(usize, usize, usize)> = None;
+            for (layer, known) in self.0.iter().enumerate() {
+                let Some(cands) = known.by_first.get(&lower[w]) else {
+                    continue;
+                };
+                for &id in cands {
+                    let name = &known.names[id];
+                    if best.is_some_and(|(_, _, len)| len >= name.len()) {
+                        break;
+                    }
+                    if w + name.len() <= lower.len()
+                        && name.iter().zip(&lower[w..]).all(|(a, b)| a == b)
+                    {
+                        best = Some((layer, id, name.len()));
+                        break;
+                    }
+                }
+            }
+            match best {
+                Some((layer, id, len)) => {
+                    found.push((w, len, layer, id));
+                    w += len;
+                }
+                None => w += 1,
+            }
+        }
+    }
+
+    /// Like [`KnownNames::rename`], across layers.
+    pub fn rename<'r>(
+        &self,
+        text: &[u8],
+        replacement: impl Fn(usize, usize) -> Option<&'r [String]>,
+        out: &mut Vec<u8>,
+    ) -> usize {
         let mut copied = 0;
         let mut count = 0;
         let mut s = String::new();
-        self.for_each_match(text, |tok_start, ranges, w, len, id| {
-            let Some(repl) = replacement(id) else { return };
+        self.for_each_match(text, |tok_start, ranges, w, len, layer, id| {
+            let Some(repl) = replacement(layer, id) else {
+                return;
+            };
             for (j, r) in ranges[w..w + len].iter().enumerate() {
                 let abs = tok_start + r.start..tok_start + r.end;
                 out.extend_from_slice(&text[copied..abs.start]);
@@ -191,5 +238,35 @@ mod tests {
         known.occurring(text.as_bytes(), &mut occ);
         occ.sort();
         assert_eq!(occ, [a, b, c]);
+    }
+
+    #[test]
+    fn names_glued_to_escapes_are_found_both_ways() {
+        let mut known = KnownNames::default();
+        let a = known.add(w("reconcile ledger"));
+        let repl: HashMap<usize, Vec<String>> = [(a, w("zqbokami futi"))].into();
+        for (text, expected) in [
+            (
+                r#"log("done\nreconcileLedger")"#,
+                r#"log("done\nzqbokamiFuti")"#,
+            ),
+            (r#"C:\reconcileLedger.ts"#, r#"C:\zqbokamiFuti.ts"#),
+            (r#"x\\nreconcileLedger"#, r#"x\\nreconcileLedger"#),
+        ] {
+            let mut out = Vec::new();
+            known.rename(
+                text.as_bytes(),
+                |id| repl.get(&id).map(|v| v.as_slice()),
+                &mut out,
+            );
+            assert_eq!(String::from_utf8(out.clone()).unwrap(), expected, "{text}");
+            let mut m = Mapping::default();
+            m.insert_name(Arc::new(NameEntry {
+                original: w("reconcile ledger"),
+                replacement: w("zqbokami futi"),
+                term: None,
+            }));
+            assert_eq!(restore(&m, &String::from_utf8(out).unwrap()), text);
+        }
     }
 }

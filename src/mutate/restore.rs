@@ -164,16 +164,12 @@ impl<L: Lookup> Restorer<L> {
 
     /// Feeds a chunk; returns what can be emitted now.
     pub fn push(&mut self, chunk: &str) -> String {
-        self.pending.extend_from_slice(chunk.as_bytes());
-        let cut = self.safe_cut();
-        self.emit(cut)
+        into_string(self.push_bytes(chunk.as_bytes()))
     }
 
     /// Ends the stream (or a content block): returns everything still held, restored.
     pub fn finish(&mut self) -> String {
-        let out = self.emit(self.pending.len());
-        self.prev = None;
-        out
+        into_string(self.finish_bytes())
     }
 
     /// Restores a whole text in one go (the same code path as streaming).
@@ -183,17 +179,29 @@ impl<L: Lookup> Restorer<L> {
         out
     }
 
-    fn emit(&mut self, cut: usize) -> String {
+    /// [`Restorer::push`] for bytes that need not be UTF-8 (files restored by the CLI).
+    pub fn push_bytes(&mut self, chunk: &[u8]) -> Vec<u8> {
+        self.pending.extend_from_slice(chunk);
+        let cut = self.safe_cut();
+        self.emit(cut)
+    }
+
+    /// [`Restorer::finish`] for bytes.
+    pub fn finish_bytes(&mut self) -> Vec<u8> {
+        let out = self.emit(self.pending.len());
+        self.prev = None;
+        out
+    }
+
+    fn emit(&mut self, cut: usize) -> Vec<u8> {
         if cut == 0 {
-            return String::new();
+            return Vec::new();
         }
         let region: Vec<u8> = self.pending.drain(..cut).collect();
         let mut out = Vec::with_capacity(region.len());
         self.restore_region(&region, &mut out);
         self.prev = region.last().copied().or(self.prev);
-        // Cuts fall on ASCII bytes and restored text is UTF-8, so this never loses anything.
-        String::from_utf8(out)
-            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+        out
     }
 
     /// The length of the prefix of `pending` that can be decided now.
@@ -203,6 +211,15 @@ impl<L: Lookup> Restorer<L> {
         let mut t = n;
         while t > 0 && is_token_byte(p[t - 1]) {
             t -= 1;
+        }
+        // An escape (`\n`) decides where the next token starts: keep a trailing backslash run,
+        // and a token right after one, together with what follows.
+        let mut b = t;
+        while b > 0 && p[b - 1] == b'\\' {
+            b -= 1;
+        }
+        if b < t || (t == n && b < n) {
+            return if n - b > MAX_HELD { n } else { b };
         }
         if t == n {
             return n;
@@ -258,10 +275,15 @@ impl<L: Lookup> Restorer<L> {
                 search = i + 1;
                 continue;
             }
-            // The enclosing token.
+            // The enclosing token, without a leading escape letter (`\nzq…`).
             let mut start = i;
             while start > 0 && is_token_byte(region[start - 1]) {
                 start -= 1;
+            }
+            start += words::escape_skip(region, start);
+            if start > i {
+                search = i + 1;
+                continue;
             }
             let mut end = i;
             while end < region.len() && is_token_byte(region[end]) {
@@ -270,6 +292,7 @@ impl<L: Lookup> Restorer<L> {
             out.extend_from_slice(&region[copied..start]);
             // A region that starts inside a token continues the word emitted before it.
             let continues = start == 0
+                && self.prev.is_none_or(|q| q != b'\\')
                 && self.prev.is_some_and(|q| {
                     is_token_byte(q)
                         && q != b'_'
@@ -393,6 +416,11 @@ fn render_term(term: &str, shape: Shape, out: &mut Vec<u8>) {
         }
         _ => out.extend_from_slice(term.as_bytes()),
     }
+}
+
+/// Cuts fall on ASCII bytes and originals are UTF-8, so text fed as `&str` comes back valid.
+fn into_string(bytes: Vec<u8>) -> String {
+    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
 /// Restores `text` with `lookup` in one go.
@@ -530,6 +558,20 @@ mod tests {
         assert_eq!(r.push("ebra"), "zebra");
         assert_eq!(r.push(" fooZ"), " foo");
         assert_eq!(r.finish(), "Z");
+    }
+
+    #[test]
+    fn escapes_before_a_name_in_every_split() {
+        let m = mapping();
+        let input = r#"{"new_string": "a\nzqbokamiFutiLova\tzqmirato \u00e9zqmirato"}"#;
+        let want = r#"{"new_string": "a\ngetUserToken\tledger \u00e9ledger"}"#;
+        for i in 0..=input.len() {
+            let mut r = Restorer::new(&m, Escape::Json);
+            let mut got = r.push(&input[..i]);
+            got.push_str(&r.push(&input[i..]));
+            got.push_str(&r.finish());
+            assert_eq!(got, want, "split at {i}");
+        }
     }
 
     #[test]

@@ -33,6 +33,39 @@ pub fn tokens(text: &[u8]) -> impl Iterator<Item = Range<usize>> + '_ {
     })
 }
 
+/// How many bytes at `start` belong to a backslash escape rather than to a word: the `n` of `\n`
+/// in a string literal or in JSON text, or `u00e9` of `\u00e9`. Without this, `"\nreconcile"`
+/// would hold the token `nreconcile`. Only escapes after an odd run of backslashes count.
+pub fn escape_skip(text: &[u8], start: usize) -> usize {
+    if start == 0 || text[start - 1] != b'\\' {
+        return 0;
+    }
+    let run = text[..start]
+        .iter()
+        .rev()
+        .take_while(|&&b| b == b'\\')
+        .count();
+    if run % 2 == 0 {
+        return 0;
+    }
+    let digits = |max: usize, ok: fn(&u8) -> bool| {
+        text[start + 1..]
+            .iter()
+            .take(max)
+            .take_while(|b| ok(b))
+            .count()
+    };
+    match text[start] {
+        b'n' | b't' | b'r' | b'b' | b'f' | b'v' | b'a' | b'e' => 1,
+        b'u' => 1 + digits(4, u8::is_ascii_hexdigit),
+        b'U' => 1 + digits(8, u8::is_ascii_hexdigit),
+        b'x' => 1 + digits(2, u8::is_ascii_hexdigit),
+        b'0'..=b'7' => 1 + digits(2, |b| (b'0'..=b'7').contains(b)),
+        _ => 0,
+    }
+    .min(text.len() - start)
+}
+
 /// The casing of one word; replacement words copy it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Shape {
@@ -219,6 +252,22 @@ mod tests {
             shape.render(&word.to_ascii_lowercase(), &mut out);
             assert_eq!(out, word);
         }
+    }
+
+    #[test]
+    fn escapes() {
+        let t = br#"a\nfoo \\nbar \u00e9zq \x41b \q"#;
+        let at = |needle: &str| {
+            t.windows(needle.len())
+                .position(|w| w == needle.as_bytes())
+                .unwrap()
+        };
+        assert_eq!(escape_skip(t, at("nfoo")), 1);
+        assert_eq!(escape_skip(t, at("nbar")), 0, "escaped backslash");
+        assert_eq!(escape_skip(t, at("u00e9")), 5);
+        assert_eq!(escape_skip(t, at("x41")), 3);
+        assert_eq!(escape_skip(t, at("q")), 0, "not an escape letter");
+        assert_eq!(escape_skip(t, 0), 0);
     }
 
     #[test]

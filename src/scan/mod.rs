@@ -14,11 +14,12 @@ use globset::{GlobSet, GlobSetBuilder};
 use sha2::{Digest, Sha256};
 
 pub use baseline::load as load_baseline;
-pub use report::{Format, Report, SecretHit, Summary};
+pub use report::{Format, IdentifierHit, Report, SecretHit, Summary};
 pub use staged::scan_staged;
 pub use walk::scan_paths;
 
 use crate::config;
+use crate::lang::{self, Lang};
 use crate::secrets::{Finding, RuleSet, Severity};
 
 /// Bytes inspected for a NUL to call a file binary (the same heuristic as git and ripgrep).
@@ -75,12 +76,19 @@ pub struct Scanner {
     pub rules: &'static RuleSet,
     pub allow: Allow,
     pub max_file_bytes: u64,
+    /// Also list declared identifiers (single files, `--identifiers`): costs a parse per file.
+    pub identifiers: bool,
+    /// `[identifiers] never`, by lowercase words: listed as not mutable.
+    never: HashSet<Vec<String>>,
+    /// `[identifiers] always`: listed as mutable.
+    always: HashSet<Vec<String>>,
 }
 
 /// What scanning one buffer produced.
 #[derive(Debug, Default)]
 pub struct FileOutcome {
     pub secrets: Vec<SecretHit>,
+    pub identifiers: Vec<IdentifierHit>,
     /// Skipped as binary (or too large, for callers that check the size first).
     pub skipped: bool,
     pub bytes: u64,
@@ -93,7 +101,55 @@ impl Scanner {
             rules: RuleSet::builtin(),
             allow: Allow::from_config(&config.secrets)?,
             max_file_bytes: config.scan.max_file_bytes,
+            identifiers: false,
+            never: config
+                .identifiers
+                .never
+                .iter()
+                .map(|n| crate::mutate::words::words_of(n))
+                .collect(),
+            always: config
+                .identifiers
+                .always
+                .iter()
+                .map(|n| crate::mutate::words::words_of(n))
+                .collect(),
         })
+    }
+
+    /// The names `data`'s code declares, with whether pretense renames them. The language comes
+    /// from `lang`, else the path, else detection; text that is not code has none.
+    pub fn identifiers_in(
+        &self,
+        path: &str,
+        data: &[u8],
+        lang: Option<&'static Lang>,
+    ) -> Vec<IdentifierHit> {
+        let text = String::from_utf8_lossy(data);
+        let Some(lang) = lang
+            .or_else(|| lang::from_path(path))
+            .or_else(|| lang::detect(&text))
+        else {
+            return Vec::new();
+        };
+        let mut seen = HashSet::new();
+        lang.analyze(&text)
+            .declarations
+            .into_iter()
+            .filter(|d| seen.insert((d.name.clone(), d.kind, d.line)))
+            .map(|d| {
+                let words = crate::mutate::words::words_of(&d.name);
+                let mutable =
+                    (d.mutable || self.always.contains(&words)) && !self.never.contains(&words);
+                IdentifierHit {
+                    file: path.to_string(),
+                    name: d.name,
+                    kind: d.kind.as_str().to_string(),
+                    mutable,
+                    line: d.line,
+                }
+            })
+            .collect()
     }
 
     /// Scans one buffer. `path` is the path as the user gave it (or `-`, or the repository path):
@@ -109,6 +165,9 @@ impl Scanner {
             bytes: data.len() as u64,
             ..FileOutcome::default()
         };
+        if self.identifiers {
+            out.identifiers = self.identifiers_in(path, data, None);
+        }
         if self.allow.path_allowed(path) {
             return out;
         }
@@ -155,6 +214,27 @@ impl Scanner {
             preview: mask(value),
         })
     }
+}
+
+/// A one-text report (stdin, `POST /scan`), identifiers included.
+pub fn report_for_text(
+    scanner: &Scanner,
+    path: &str,
+    data: &[u8],
+    lang: Option<&'static Lang>,
+) -> Report {
+    let mut report = Report::default();
+    let outcome = scanner.scan_bytes(path, data);
+    if outcome.skipped {
+        report.summary.files_skipped = 1;
+    } else {
+        report.summary.files_scanned = 1;
+        report.summary.bytes_scanned = outcome.bytes;
+        report.secrets = outcome.secrets;
+        report.identifiers = scanner.identifiers_in(path, data, lang);
+    }
+    report.finish();
+    report
 }
 
 /// `sha256(rule | path | value)`, first 16 hex digits: stable across machines and line moves.

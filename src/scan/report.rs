@@ -79,6 +79,8 @@ impl Report {
                 b.rule.as_str(),
             ))
         });
+        self.identifiers
+            .sort_by(|a, b| (a.file.as_str(), a.line).cmp(&(b.file.as_str(), b.line)));
         self.summary.secrets_found = self.secrets.len() as u64;
         self.summary.identifiers_found = self.identifiers.len() as u64;
         self.summary.risk_score = super::risk_score(self.secrets.iter().map(|s| s.severity));

@@ -118,6 +118,7 @@ pub fn scan_staged(scanner: &Scanner) -> anyhow::Result<Report> {
             report.summary.files_scanned += 1;
             report.summary.bytes_scanned += outcome.bytes;
             report.secrets.extend(outcome.secrets);
+            report.identifiers.extend(outcome.identifiers);
         }
     }
     let _ = feeder.join();

@@ -95,6 +95,7 @@ pub fn scan_paths(
                     report.summary.files_scanned += 1;
                     report.summary.bytes_scanned += f.bytes;
                     report.secrets.extend(f.secrets);
+                    report.identifiers.extend(f.identifiers);
                 }
                 Msg::Skipped => report.summary.files_skipped += 1,
                 Msg::Error(e) => {

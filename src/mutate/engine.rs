@@ -1,0 +1,918 @@
+//! The rewrite engine: one call rewrites every text of a request (or a file) consistently.
+//!
+//! 1. analyse each text: secrets (rules), PII, dictionary terms, and the names its code declares
+//!    (segments → tree-sitter queries; cached by content hash, parsed on all cores when large);
+//! 2. decide the known names: declared here, recorded in the vault, or always renamed;
+//! 3. give each name, term and PII value that occurs its keyed replacement (new ones go to the
+//!    vault; secrets only to process memory);
+//! 4. rewrite: protected spans become placeholders, and the renaming pass runs over the rest;
+//! 5. return the rewritten texts plus the [`Mapping`] that restores answers and the originals the
+//!    egress check must not find in the outgoing request.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::hash::{Hash, Hasher};
+use std::ops::Range;
+use std::sync::{Arc, Mutex};
+
+use aho_corasick::AhoCorasick;
+
+use super::dictionary::Dictionary;
+use super::naming::{MARKER, NamingKey};
+use super::pii;
+use super::rename::{KnownNames, Layers};
+use super::restore::{self, Escape, Lookup, Mapping, NameEntry, Restorer};
+use super::segment;
+use super::vault::{self, Entry, Original, Snapshot, Vault};
+use super::words;
+use crate::config::{Config, SecretPolicy};
+use crate::lang::{self, Lang};
+use crate::secrets::{RuleSet, Severity};
+
+/// Engine errors.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Secrets under the `block` policy; never carries a value.
+    #[error("refused: {} (secrets policy is \"block\")", describe_blocked(.0))]
+    Blocked(Vec<SecretHit>),
+    #[error(transparent)]
+    Vault(#[from] vault::Error),
+    #[error("invalid configuration: {0}")]
+    Config(String),
+}
+
+fn describe_blocked(hits: &[SecretHit]) -> String {
+    let mut parts: Vec<String> = hits
+        .iter()
+        .take(5)
+        .map(|h| format!("{} at line {}", h.rule, h.line))
+        .collect();
+    if hits.len() > 5 {
+        parts.push(format!("and {} more", hits.len() - 5));
+    }
+    format!("secret found: {}", parts.join(", "))
+}
+
+/// One text to rewrite, with what is known about it.
+#[derive(Debug, Clone, Copy)]
+pub struct Input<'a> {
+    pub text: &'a [u8],
+    /// The language when known (a fence, `--lang`, a file path): the whole text is code.
+    pub lang: Option<&'static Lang>,
+    /// The file the text came from (a tool call's path, `--path`): decides the language and
+    /// `allow_paths`.
+    pub path: Option<&'a str>,
+}
+
+impl<'a> Input<'a> {
+    pub fn text(text: &'a str) -> Input<'a> {
+        Input {
+            text: text.as_bytes(),
+            lang: None,
+            path: None,
+        }
+    }
+}
+
+/// A secret found while rewriting (its location, never its value).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct SecretHit {
+    pub rule: String,
+    pub severity: Severity,
+    /// Index of the input it was found in.
+    pub input: usize,
+    pub line: usize,
+}
+
+/// The result of rewriting a batch of texts.
+#[derive(Debug, Default)]
+pub struct Redaction {
+    pub texts: Vec<Vec<u8>>,
+    /// Everything issued for this batch: restores answers.
+    pub mapping: Arc<Mapping>,
+    pub secrets: Vec<SecretHit>,
+    /// Distinct names renamed, by kind.
+    pub identifiers: BTreeMap<String, usize>,
+    pub names: usize,
+    pub terms: usize,
+    pub pii: usize,
+    egress: Egress,
+}
+
+impl Redaction {
+    /// Names, terms and PII values replaced, each distinct original counted once.
+    pub fn mutations(&self) -> usize {
+        self.names + self.terms + self.pii
+    }
+
+    /// Distinct secret values replaced.
+    pub fn secret_count(&self) -> usize {
+        self.mapping
+            .literals()
+            .filter(|(p, _)| p.starts_with("PRETENSE_SECRET_"))
+            .count()
+    }
+
+    /// Checks one outgoing string for any original this batch replaced. Returns what kind of
+    /// original survived (never the original itself).
+    pub fn egress_violation(&self, text: &str) -> Option<&'static str> {
+        self.egress.check(text.as_bytes())
+    }
+}
+
+/// The originals a request replaced, to prove none of them leaves.
+#[derive(Debug, Default)]
+struct Egress {
+    names: KnownNames,
+    values: Option<AhoCorasick>,
+    value_kinds: Vec<&'static str>,
+    terms: Option<Arc<Dictionary>>,
+}
+
+impl Egress {
+    fn check(&self, text: &[u8]) -> Option<&'static str> {
+        let mut found = false;
+        Layers(&[&self.names]).for_each_match(text, |_, _, _, _, _, _| found = true);
+        if found {
+            return Some("identifier");
+        }
+        if let Some(ac) = &self.values
+            && let Some(m) = ac.find(text)
+        {
+            return Some(self.value_kinds[m.pattern().as_usize()]);
+        }
+        if let Some(d) = &self.terms
+            && !d.find(text).is_empty()
+        {
+            return Some("dictionary term");
+        }
+        None
+    }
+}
+
+/// A declaration worth renaming, as the cache keeps it.
+#[derive(Debug, Clone)]
+struct Declared {
+    words: Vec<String>,
+    kind: &'static str,
+    display: String,
+}
+
+/// Analysis results by content hash; agents resend the whole history every turn.
+struct AnalysisCache {
+    map: HashMap<u64, (Arc<[Declared]>, u64)>,
+    tick: u64,
+    capacity: usize,
+}
+
+impl AnalysisCache {
+    fn get(&mut self, key: u64) -> Option<Arc<[Declared]>> {
+        self.tick += 1;
+        let tick = self.tick;
+        self.map.get_mut(&key).map(|(v, t)| {
+            *t = tick;
+            v.clone()
+        })
+    }
+
+    fn put(&mut self, key: u64, value: Arc<[Declared]>) {
+        if self.map.len() >= self.capacity {
+            // Drop the least recently used half; rare, and simpler than a linked list.
+            let mut ticks: Vec<u64> = self.map.values().map(|(_, t)| *t).collect();
+            ticks.sort_unstable();
+            let cutoff = ticks[ticks.len() / 2];
+            self.map.retain(|_, (_, t)| *t > cutoff);
+        }
+        self.tick += 1;
+        self.map.insert(key, (value, self.tick));
+    }
+}
+
+/// Secret values, in this process's memory only, so answers can be restored.
+#[derive(Default)]
+pub struct SecretMemory {
+    inner: Mutex<SecretMap>,
+}
+
+#[derive(Default)]
+struct SecretMap {
+    by_placeholder: HashMap<String, Arc<str>>,
+    order: std::collections::VecDeque<String>,
+}
+
+/// Secrets remembered per process; old ones are forgotten past this count.
+const SECRET_MEMORY: usize = 100_000;
+
+impl SecretMemory {
+    fn placeholder(&self, key: &NamingKey, value: &[u8]) -> String {
+        let value_str: Arc<str> = Arc::from(String::from_utf8_lossy(value).as_ref());
+        let mut m = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        for attempt in 0.. {
+            let p = key.placeholder("SECRET", value, attempt);
+            match m.by_placeholder.get(&p) {
+                Some(v) if **v == *value_str => return p,
+                Some(_) => continue,
+                None => {
+                    if m.order.len() >= SECRET_MEMORY
+                        && let Some(old) = m.order.pop_front()
+                    {
+                        m.by_placeholder.remove(&old);
+                    }
+                    m.by_placeholder.insert(p.clone(), value_str);
+                    m.order.push_back(p.clone());
+                    return p;
+                }
+            }
+        }
+        unreachable!("the loop returns")
+    }
+}
+
+impl Lookup for SecretMemory {
+    fn name(&self, _: &str) -> Option<Arc<NameEntry>> {
+        None
+    }
+    fn literal(&self, placeholder: &str) -> Option<Arc<str>> {
+        let m = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        m.by_placeholder.get(placeholder).cloned()
+    }
+}
+
+/// The vault's current names, for restore (reloaded when another process wrote).
+struct VaultLookup(Arc<Snapshot>);
+
+impl Lookup for VaultLookup {
+    fn name(&self, first: &str) -> Option<Arc<NameEntry>> {
+        Lookup::name(&self.0.mapping, first)
+    }
+    fn literal(&self, placeholder: &str) -> Option<Arc<str>> {
+        Lookup::literal(&self.0.mapping, placeholder)
+    }
+}
+
+/// The rewrite engine. Cheap to share (`Arc`); all methods take `&self`.
+pub struct Engine {
+    key: NamingKey,
+    rules: &'static RuleSet,
+    allow_rules: HashSet<String>,
+    allow_values: Vec<regex::bytes::Regex>,
+    allow_paths: Option<globset::GlobSet>,
+    policy: SecretPolicy,
+    pii: pii::Detector,
+    dictionary: Arc<Dictionary>,
+    always: Vec<Vec<String>>,
+    never: HashSet<Vec<String>>,
+    vault: Arc<Vault>,
+    cache: Mutex<AnalysisCache>,
+    secrets: Arc<SecretMemory>,
+}
+
+/// Segments smaller than this are not worth a thread.
+const PARALLEL_MIN_BYTES: usize = 32 * 1024;
+
+impl Engine {
+    /// An engine for `config`, naming with `key`, recording in `vault`.
+    pub fn new(config: &Config, key: NamingKey, vault: Arc<Vault>) -> Result<Engine, Error> {
+        let bad = |e: String| Error::Config(e);
+        let allow_values = config
+            .secrets
+            .allow_values
+            .iter()
+            .map(|p| regex::bytes::Regex::new(p).map_err(|e| bad(e.to_string())))
+            .collect::<Result<_, _>>()?;
+        let allow_paths = if config.secrets.allow_paths.is_empty() {
+            None
+        } else {
+            let mut b = globset::GlobSetBuilder::new();
+            for g in &config.secrets.allow_paths {
+                b.add(globset::Glob::new(g).map_err(|e| bad(e.to_string()))?);
+            }
+            Some(b.build().map_err(|e| bad(e.to_string()))?)
+        };
+        let split = |names: &[String]| -> Vec<Vec<String>> {
+            names
+                .iter()
+                .map(|n| words::words_of(n))
+                .filter(|w| !w.is_empty())
+                .collect()
+        };
+        Ok(Engine {
+            key,
+            rules: RuleSet::builtin(),
+            allow_rules: config.secrets.allow_rules.iter().cloned().collect(),
+            allow_values,
+            allow_paths,
+            policy: config.secrets.policy,
+            pii: pii::Detector::new(&config.pii),
+            dictionary: Arc::new(
+                Dictionary::new(&config.dictionary).map_err(|e| bad(e.to_string()))?,
+            ),
+            always: split(&config.identifiers.always),
+            never: split(&config.identifiers.never).into_iter().collect(),
+            vault,
+            cache: Mutex::new(AnalysisCache {
+                map: HashMap::new(),
+                tick: 0,
+                capacity: 8192,
+            }),
+            secrets: Arc::new(SecretMemory::default()),
+        })
+    }
+
+    pub fn vault(&self) -> &Arc<Vault> {
+        &self.vault
+    }
+
+    pub fn key(&self) -> &NamingKey {
+        &self.key
+    }
+
+    pub fn policy(&self) -> SecretPolicy {
+        self.policy
+    }
+
+    /// Rewrites `inputs` consistently (one conversation, or one file).
+    pub fn redact(&self, inputs: &[Input<'_>]) -> Result<Redaction, Error> {
+        let snapshot = self.vault.snapshot()?;
+        let analyses = self.analyze(inputs);
+
+        // Secrets first: under `block` nothing else matters.
+        let mut secret_hits = Vec::new();
+        for (i, a) in analyses.iter().enumerate() {
+            for (span, rule) in &a.secrets {
+                let rule = self.rules.rule(*rule);
+                secret_hits.push(SecretHit {
+                    rule: rule.id.clone(),
+                    severity: rule.severity,
+                    input: i,
+                    line: line_of(inputs[i].text, span.start),
+                });
+            }
+        }
+        if self.policy == SecretPolicy::Block && !secret_hits.is_empty() {
+            return Err(Error::Blocked(secret_hits));
+        }
+
+        // Known names: declared here (or always renamed) and not yet in the vault.
+        let mut request = KnownNames::default();
+        let mut request_meta: Vec<(&'static str, String)> = Vec::new();
+        let mut kinds: HashMap<Vec<String>, &'static str> = HashMap::new();
+        let mut add = |words: Vec<String>, kind: &'static str, display: String| {
+            if self.never.contains(&words) || !renameable(&words) {
+                return;
+            }
+            kinds.entry(words.clone()).or_insert(kind);
+            if snapshot.known.id(&words).is_some() {
+                return;
+            }
+            let id = request.add(words);
+            if id == request_meta.len() {
+                request_meta.push((kind, display));
+            }
+        };
+        for a in &analyses {
+            for d in a.declared.iter() {
+                add(d.words.clone(), d.kind, d.display.clone());
+            }
+        }
+        for w in &self.always {
+            let display = w.join("_");
+            add(w.clone(), "always", display);
+        }
+        // Names no longer wanted are skipped even when the vault still has them.
+        let vault_known = &snapshot.known;
+        let layers_arr = [vault_known, &request];
+        let layers = Layers(&layers_arr);
+
+        // Which names occur (outside protected spans), in first-seen order.
+        let mut occurring: Vec<(usize, usize)> = Vec::new();
+        let mut seen_pairs = HashSet::new();
+        for (i, a) in analyses.iter().enumerate() {
+            for gap in gaps(inputs[i].text.len(), &a.protected) {
+                layers.for_each_match(&inputs[i].text[gap], |_, _, _, _, layer, id| {
+                    if seen_pairs.insert((layer, id)) {
+                        occurring.push((layer, id));
+                    }
+                });
+            }
+        }
+        let never = &self.never;
+        occurring.retain(|&(layer, id)| !never.contains(layers.0[layer].words(id)));
+
+        // Replacement names must avoid every replacement in use and every zq-word in the texts.
+        let mut taken: HashSet<String> = snapshot.taken.clone();
+        for input in inputs {
+            collect_marker_words(input.text, &mut taken);
+        }
+
+        let mut new_entries: Vec<Entry> = Vec::new();
+        let mut seen_entries: Vec<Entry> = Vec::new();
+        let mut request_repl: HashMap<usize, Vec<String>> = HashMap::new();
+        for &(layer, id) in &occurring {
+            if layer == 0 {
+                seen_entries.push(snapshot.entries[snapshot.name_entries[id]].clone());
+                continue;
+            }
+            let words = request.words(id).to_vec();
+            let repl = self.fresh_name(&words, &mut taken);
+            let (kind, display) = request_meta[id].clone();
+            request_repl.insert(id, repl.clone());
+            new_entries.push(Entry {
+                kind: kind.to_string(),
+                original: Original::Name { words, display },
+                replacement: repl,
+                last_seen: 0,
+            });
+        }
+
+        // Terms and PII: one replacement per exact original.
+        let mut literal_repl: HashMap<(String, String), String> = HashMap::new();
+        let mut term_count = 0;
+        let mut pii_count = 0;
+        for (i, a) in analyses.iter().enumerate() {
+            for (span, kind) in &a.literals {
+                let text = String::from_utf8_lossy(&inputs[i].text[span.clone()]).into_owned();
+                let kind_name = kind.map_or("term", |k| k.as_str());
+                let k = (kind_name.to_string(), text.clone());
+                if literal_repl.contains_key(&k) {
+                    continue;
+                }
+                if kind.is_none() {
+                    term_count += 1;
+                } else {
+                    pii_count += 1;
+                }
+                let repl = if let Some(e) = snapshot.literal(kind_name, &text) {
+                    seen_entries.push(e.clone());
+                    e.replacement[0].clone()
+                } else {
+                    let r = match kind {
+                        None => self
+                            .fresh_name(std::slice::from_ref(&text), &mut taken)
+                            .remove(0),
+                        Some(pk) => self.fresh_placeholder(
+                            pk.placeholder_kind(),
+                            text.as_bytes(),
+                            &mut taken,
+                        ),
+                    };
+                    new_entries.push(Entry {
+                        kind: kind_name.to_string(),
+                        original: Original::Literal(text.clone()),
+                        replacement: vec![r.clone()],
+                        last_seen: 0,
+                    });
+                    r
+                };
+                literal_repl.insert(k, repl);
+            }
+        }
+
+        // The vault may hand back another process's replacement for the same original.
+        let retry = |e: &Entry, attempt: u32| -> Vec<String> {
+            match &e.original {
+                Original::Name { words, .. } => self.key.name_words(words, attempt),
+                Original::Literal(text) if e.kind == "term" => {
+                    self.key.name_words(std::slice::from_ref(text), attempt)
+                }
+                Original::Literal(text) => {
+                    let kind = e.kind.to_ascii_uppercase();
+                    vec![self.key.placeholder(&kind, text.as_bytes(), attempt)]
+                }
+            }
+        };
+        let stored = self.vault.record(new_entries, &seen_entries, &retry)?;
+        for e in &stored {
+            match &e.original {
+                Original::Name { words, .. } => {
+                    if let Some(id) = request.id(words) {
+                        request_repl.insert(id, e.replacement.clone());
+                    }
+                }
+                Original::Literal(text) => {
+                    literal_repl.insert((e.kind.clone(), text.clone()), e.replacement[0].clone());
+                }
+            }
+        }
+
+        // Rewrite.
+        let mut mapping = Mapping::default();
+        let mut egress_values: Vec<(Vec<u8>, &'static str)> = Vec::new();
+        let mut texts = Vec::with_capacity(inputs.len());
+        for (i, a) in analyses.iter().enumerate() {
+            let text = inputs[i].text;
+            let mut out = Vec::with_capacity(text.len() + 64);
+            let mut copied = 0;
+            let rename = |gap: &[u8], out: &mut Vec<u8>| {
+                layers.rename(
+                    gap,
+                    |layer, id| {
+                        if layer == 0 {
+                            if never.contains(vault_known.words(id)) {
+                                return None;
+                            }
+                            Some(&snapshot.entries[snapshot.name_entries[id]].replacement[..])
+                        } else {
+                            request_repl.get(&id).map(|v| &v[..])
+                        }
+                    },
+                    out,
+                );
+            };
+            for p in &a.protected {
+                rename(&text[copied..p.span.start], &mut out);
+                let value = &text[p.span.clone()];
+                let placeholder = match p.what {
+                    Protected::Secret(_) => {
+                        let ph = self.secrets.placeholder(&self.key, value);
+                        mapping.insert_literal(
+                            ph.clone(),
+                            Arc::from(String::from_utf8_lossy(value).as_ref()),
+                        );
+                        egress_values.push((value.to_vec(), "secret"));
+                        ph
+                    }
+                    Protected::Literal(kind) => {
+                        let kind_name = kind.map_or("term", |k| k.as_str());
+                        let original = String::from_utf8_lossy(value).into_owned();
+                        let repl = literal_repl
+                            .get(&(kind_name.to_string(), original.clone()))
+                            .cloned()
+                            .unwrap_or_default();
+                        if kind.is_some() {
+                            mapping.insert_literal(repl.clone(), Arc::from(original.as_str()));
+                            egress_values.push((value.to_vec(), "pii"));
+                            repl
+                        } else {
+                            mapping.insert_name(Arc::new(NameEntry {
+                                original: vec![],
+                                replacement: vec![repl.clone()],
+                                term: Some(original.clone()),
+                            }));
+                            render_like(&repl, &original)
+                        }
+                    }
+                };
+                out.extend_from_slice(placeholder.as_bytes());
+                copied = p.span.end;
+            }
+            rename(&text[copied..], &mut out);
+            texts.push(out);
+        }
+
+        // Stats, the mapping of names, and the egress set.
+        let mut identifiers: BTreeMap<String, usize> = BTreeMap::new();
+        let mut egress_names = KnownNames::default();
+        for &(layer, id) in &occurring {
+            let words = layers.0[layer].words(id).to_vec();
+            let (replacement, kind) = if layer == 0 {
+                let e = &snapshot.entries[snapshot.name_entries[id]];
+                (
+                    e.replacement.clone(),
+                    kinds
+                        .get(&words)
+                        .copied()
+                        .unwrap_or(e.kind.as_str())
+                        .to_string(),
+                )
+            } else {
+                let Some(r) = request_repl.get(&id) else {
+                    continue;
+                };
+                (r.clone(), request_meta[id].0.to_string())
+            };
+            *identifiers.entry(kind).or_default() += 1;
+            egress_names.add(words.clone());
+            mapping.insert_name(Arc::new(NameEntry {
+                original: words,
+                replacement,
+                term: None,
+            }));
+        }
+        let (values, value_kinds): (Vec<Vec<u8>>, Vec<&'static str>) =
+            egress_values.into_iter().unzip();
+        let egress = Egress {
+            names: egress_names,
+            values: if values.is_empty() {
+                None
+            } else {
+                AhoCorasick::new(&values).ok()
+            },
+            value_kinds,
+            terms: (term_count > 0).then(|| self.dictionary.clone()),
+        };
+        Ok(Redaction {
+            texts,
+            mapping: Arc::new(mapping),
+            secrets: secret_hits,
+            identifiers,
+            names: occurring.len(),
+            terms: term_count,
+            pii: pii_count,
+            egress,
+        })
+    }
+
+    /// A streaming restorer for answers to `redaction` (or, with `None`, from the vault and this
+    /// process's secret memory only).
+    pub fn restorer(
+        &self,
+        redaction: Option<&Redaction>,
+        escape: Escape,
+    ) -> Restorer<restore::Layers> {
+        Restorer::new(self.lookup(redaction), escape)
+    }
+
+    /// The lookup layers for restoring: this request's mapping, secret memory, the vault.
+    pub fn lookup(&self, redaction: Option<&Redaction>) -> restore::Layers {
+        let mut layers: Vec<Arc<dyn Lookup + Send + Sync>> = Vec::with_capacity(3);
+        if let Some(r) = redaction {
+            layers.push(r.mapping.clone());
+        }
+        layers.push(self.secrets.clone());
+        if let Ok(s) = self.vault.snapshot() {
+            layers.push(Arc::new(VaultLookup(s)));
+        }
+        restore::Layers(layers)
+    }
+
+    /// Restores a whole text.
+    pub fn restore(&self, redaction: Option<&Redaction>, text: &str) -> String {
+        self.restorer(redaction, Escape::None).restore_all(text)
+    }
+
+    fn fresh_name(&self, words: &[String], taken: &mut HashSet<String>) -> Vec<String> {
+        for attempt in 0.. {
+            let r = self.key.name_words(words, attempt);
+            if taken.insert(r[0].clone()) {
+                return r;
+            }
+        }
+        unreachable!("the loop returns")
+    }
+
+    fn fresh_placeholder(&self, kind: &str, value: &[u8], taken: &mut HashSet<String>) -> String {
+        for attempt in 0.. {
+            let p = self.key.placeholder(kind, value, attempt);
+            if taken.insert(p.clone()) {
+                return p;
+            }
+        }
+        unreachable!("the loop returns")
+    }
+
+    /// Per-input analysis: protected spans and declared names.
+    fn analyze(&self, inputs: &[Input<'_>]) -> Vec<Analysis> {
+        // Code segments of every input, with their cache keys.
+        let mut jobs: Vec<(usize, &'static Lang, std::borrow::Cow<'_, str>, u64)> = Vec::new();
+        let mut analyses: Vec<Analysis> = Vec::with_capacity(inputs.len());
+        let lossy: Vec<std::borrow::Cow<'_, str>> = inputs
+            .iter()
+            .map(|i| String::from_utf8_lossy(i.text))
+            .collect();
+        for (i, input) in inputs.iter().enumerate() {
+            analyses.push(self.protected_spans(input));
+            let hint = input.lang.or_else(|| input.path.and_then(lang::from_path));
+            for seg in segment::code_segments(&lossy[i], hint) {
+                let key = cache_key(seg.lang, &seg.code);
+                jobs.push((i, seg.lang, seg.code, key));
+            }
+        }
+        let mut results: Vec<Option<Arc<[Declared]>>> = {
+            let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+            jobs.iter().map(|j| cache.get(j.3)).collect()
+        };
+        let missing: Vec<usize> = (0..jobs.len()).filter(|&j| results[j].is_none()).collect();
+        let missing_bytes: usize = missing.iter().map(|&j| jobs[j].2.len()).sum();
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let parsed: Vec<(usize, Arc<[Declared]>)> =
+            if missing.len() > 1 && missing_bytes >= PARALLEL_MIN_BYTES && threads > 1 {
+                let next = std::sync::atomic::AtomicUsize::new(0);
+                let out = Mutex::new(Vec::with_capacity(missing.len()));
+                std::thread::scope(|s| {
+                    for _ in 0..threads.min(missing.len()) {
+                        s.spawn(|| {
+                            loop {
+                                let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                                let Some(&j) = missing.get(k) else { break };
+                                let d = declarations(jobs[j].1, &jobs[j].2);
+                                out.lock().unwrap_or_else(|e| e.into_inner()).push((j, d));
+                            }
+                        });
+                    }
+                });
+                out.into_inner().unwrap_or_else(|e| e.into_inner())
+            } else {
+                missing
+                    .iter()
+                    .map(|&j| (j, declarations(jobs[j].1, &jobs[j].2)))
+                    .collect()
+            };
+        {
+            let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+            for (j, d) in parsed {
+                cache.put(jobs[j].3, d.clone());
+                results[j] = Some(d);
+            }
+        }
+        for (j, job) in jobs.iter().enumerate() {
+            if let Some(d) = &results[j] {
+                analyses[job.0].declared.extend(d.iter().cloned());
+            }
+        }
+        analyses
+    }
+
+    fn protected_spans(&self, input: &Input<'_>) -> Analysis {
+        let text = input.text;
+        let mut a = Analysis::default();
+        let path_allowed = match (&self.allow_paths, input.path) {
+            (Some(g), Some(p)) => g.is_match(p),
+            _ => false,
+        };
+        if !path_allowed {
+            for f in self.rules.find(text) {
+                let rule = self.rules.rule(f.rule);
+                let value = &text[f.span.clone()];
+                if self.allow_rules.contains(&rule.id)
+                    || self.allow_values.iter().any(|r| r.is_match(value))
+                {
+                    continue;
+                }
+                a.secrets.push((f.span.clone(), f.rule));
+            }
+        }
+        let mut spans: Vec<ProtectedSpan> = a
+            .secrets
+            .iter()
+            .map(|(s, r)| ProtectedSpan {
+                span: s.clone(),
+                what: Protected::Secret(*r),
+            })
+            .collect();
+        for (r, k) in self.pii.find(text) {
+            spans.push(ProtectedSpan {
+                span: r,
+                what: Protected::Literal(Some(k)),
+            });
+        }
+        for r in self.dictionary.find(text) {
+            spans.push(ProtectedSpan {
+                span: r,
+                what: Protected::Literal(None),
+            });
+        }
+        // Secrets win over PII, PII over terms; earlier and longer first.
+        spans.sort_by_key(|p| (p.span.start, p.priority(), std::cmp::Reverse(p.span.end)));
+        let mut kept: Vec<ProtectedSpan> = Vec::with_capacity(spans.len());
+        for p in spans {
+            match kept.last() {
+                Some(last) if p.span.start < last.span.end => {
+                    if p.priority() < last.priority() {
+                        kept.pop();
+                        kept.push(p);
+                    }
+                }
+                _ => kept.push(p),
+            }
+        }
+        a.secrets = kept
+            .iter()
+            .filter_map(|p| match p.what {
+                Protected::Secret(r) => Some((p.span.clone(), r)),
+                _ => None,
+            })
+            .collect();
+        a.literals = kept
+            .iter()
+            .filter_map(|p| match p.what {
+                Protected::Literal(k) => Some((p.span.clone(), k)),
+                _ => None,
+            })
+            .collect();
+        a.protected = kept;
+        a
+    }
+}
+
+#[derive(Debug, Default)]
+struct Analysis {
+    secrets: Vec<(Range<usize>, usize)>,
+    /// PII (`Some(kind)`) and dictionary terms (`None`).
+    literals: Vec<(Range<usize>, Option<pii::Kind>)>,
+    protected: Vec<ProtectedSpan>,
+    declared: Vec<Declared>,
+}
+
+#[derive(Debug, Clone)]
+struct ProtectedSpan {
+    span: Range<usize>,
+    what: Protected,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Protected {
+    Secret(usize),
+    Literal(Option<pii::Kind>),
+}
+
+impl ProtectedSpan {
+    fn priority(&self) -> u8 {
+        match self.what {
+            Protected::Secret(_) => 0,
+            Protected::Literal(Some(_)) => 1,
+            Protected::Literal(None) => 2,
+        }
+    }
+}
+
+fn gaps(len: usize, protected: &[ProtectedSpan]) -> Vec<Range<usize>> {
+    let mut out = Vec::with_capacity(protected.len() + 1);
+    let mut at = 0;
+    for p in protected {
+        out.push(at..p.span.start);
+        at = p.span.end;
+    }
+    out.push(at..len);
+    out
+}
+
+fn cache_key(lang: &Lang, code: &str) -> u64 {
+    let mut h = std::hash::DefaultHasher::new();
+    lang.name.hash(&mut h);
+    code.hash(&mut h);
+    h.finish()
+}
+
+/// Parses `code` and keeps the declarations worth renaming.
+fn declarations(lang: &'static Lang, code: &str) -> Arc<[Declared]> {
+    let analysis = lang.analyze(code);
+    let mut seen = HashSet::new();
+    analysis
+        .declarations
+        .into_iter()
+        .filter(|d| d.mutable)
+        .filter_map(|d| {
+            let words = words::words_of(&d.name);
+            (renameable(&words) && seen.insert(words.clone())).then(|| Declared {
+                words,
+                kind: d.kind.as_str(),
+                display: d.name,
+            })
+        })
+        .collect()
+}
+
+/// Names made only of digits, or already a replacement, are left alone.
+fn renameable(words: &[String]) -> bool {
+    match words.first() {
+        Some(first) => {
+            first.as_bytes()[0].is_ascii_alphabetic()
+                && !(first.starts_with(MARKER) && first.len() > MARKER.len())
+        }
+        None => false,
+    }
+}
+
+/// Every word that starts with the marker, lowercase: a new replacement must not equal one.
+fn collect_marker_words(text: &[u8], out: &mut HashSet<String>) {
+    let mut ranges = Vec::new();
+    for tok in words::tokens(text) {
+        let token = &text[tok.start + words::escape_skip(text, tok.start)..tok.end];
+        if !token
+            .windows(2)
+            .any(|w| w.eq_ignore_ascii_case(MARKER.as_bytes()))
+        {
+            continue;
+        }
+        words::split(token, &mut ranges);
+        for r in &ranges {
+            let w = &token[r.clone()];
+            if w.len() > 2 && w[..2].eq_ignore_ascii_case(MARKER.as_bytes()) {
+                out.insert(String::from_utf8_lossy(w).to_ascii_lowercase());
+            }
+        }
+    }
+}
+
+/// A term's replacement word in the casing of the text it replaces.
+fn render_like(repl: &str, original: &str) -> String {
+    let letters: Vec<char> = original.chars().filter(|c| c.is_alphabetic()).collect();
+    let shape =
+        if !letters.is_empty() && letters.iter().all(|c| c.is_uppercase()) && letters.len() > 1 {
+            words::Shape::Upper
+        } else if letters.first().is_some_and(|c| c.is_uppercase()) {
+            words::Shape::Capital
+        } else {
+            words::Shape::Lower
+        };
+    let mut s = String::new();
+    shape.render(repl, &mut s);
+    s
+}
+
+fn line_of(text: &[u8], at: usize) -> usize {
+    memchr::memchr_iter(b'\n', &text[..at]).count() + 1
+}
+
+#[cfg(test)]
+mod tests;

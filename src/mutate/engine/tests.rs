@@ -1,0 +1,295 @@
+//! Engine behaviour on realistic inputs: what is renamed, what is protected, what comes back.
+
+use super::*;
+use crate::config::{Config, DictionaryTerm};
+use crate::secrets::sample;
+
+fn engine_with(config: &Config, vault: Arc<Vault>) -> Engine {
+    Engine::new(config, NamingKey::from_bytes([42; 32]), vault).unwrap()
+}
+
+fn engine() -> Engine {
+    engine_with(
+        &Config::default(),
+        Arc::new(Vault::open_in_memory().unwrap()),
+    )
+}
+
+fn redact_one(e: &Engine, text: &str, lang: Option<&str>) -> (String, Redaction) {
+    let input = Input {
+        text: text.as_bytes(),
+        lang: lang.map(|l| lang::from_name(l).unwrap()),
+        path: None,
+    };
+    let r = e.redact(&[input]).unwrap();
+    (String::from_utf8(r.texts[0].clone()).unwrap(), r)
+}
+
+const TS: &str = r#"import { Injectable } from "@nestjs/common";
+import { fetchLedgerEntries } from "./ledger";
+
+export interface InvoiceSummary {
+  invoiceTotal: number;
+  customerRegion: string;
+}
+
+export class BillingReconciler {
+  private readonly pendingInvoices = new Map<string, InvoiceSummary>();
+
+  async reconcileInvoices(accountNumber: string): Promise<InvoiceSummary[]> {
+    const entries = await fetchLedgerEntries(accountNumber);
+    console.log("reconciling", entries.length);
+    return entries.map((e) => this.pendingInvoices.get(e.id)!);
+  }
+}
+"#;
+
+#[test]
+fn typescript_round_trip_renames_declarations_only() {
+    let e = engine();
+    let (out, r) = redact_one(&e, TS, Some("typescript"));
+    for declared in [
+        "BillingReconciler",
+        "reconcileInvoices",
+        "InvoiceSummary",
+        "invoiceTotal",
+        "customerRegion",
+        "pendingInvoices",
+        "accountNumber",
+        "fetchLedgerEntries",
+    ] {
+        assert!(!out.contains(declared), "{declared} survived:\n{out}");
+    }
+    for kept in [
+        "Injectable",
+        "@nestjs/common",
+        "console.log",
+        "Promise",
+        "Map<string",
+        ".length",
+        "./ledger",
+    ] {
+        assert!(out.contains(kept), "{kept} must stay:\n{out}");
+    }
+    assert!(r.mutations() >= 8, "{}", r.mutations());
+    assert_eq!(e.restore(Some(&r), &out), TS);
+    // The vault alone restores it too (as `pretense restore` does).
+    assert_eq!(e.restore(None, &out), TS);
+}
+
+#[test]
+fn prose_and_later_turns_use_known_names() {
+    let e = engine();
+    let msg = format!(
+        "Here is my code:\n\n```ts\n{TS}```\n\nWhy does reconcileInvoices() return stale BillingReconciler data?"
+    );
+    let (out, r) = redact_one(&e, &msg, None);
+    assert!(
+        !out.contains("reconcileInvoices") && !out.contains("BillingReconciler"),
+        "{out}"
+    );
+    assert_eq!(e.restore(Some(&r), &out), msg);
+    // A later turn mentions the names without any code: still renamed, same replacements.
+    let (later, _) = redact_one(
+        &e,
+        "Rename reconcile_invoices and make BillingReconcilerTest pass",
+        None,
+    );
+    assert!(
+        !later.contains("reconcile_invoices") && !later.contains("BillingReconciler"),
+        "{later}"
+    );
+    let first_repl = out
+        .split("Why does ")
+        .nth(1)
+        .unwrap()
+        .split("()")
+        .next()
+        .unwrap();
+    let snake: String = first_repl
+        .chars()
+        .flat_map(|c| {
+            if c.is_uppercase() {
+                vec!['_', c.to_ascii_lowercase()]
+            } else {
+                vec![c]
+            }
+        })
+        .collect();
+    assert!(later.contains(&snake), "{later} should contain {snake}");
+}
+
+#[test]
+fn secrets_become_placeholders_inside_the_quotes_and_come_back_from_memory() {
+    let e = engine();
+    let key = sample::expand("ghp_{36}", 1).unwrap();
+    let src = format!("const githubToken = \"{key}\";\n");
+    let (out, r) = redact_one(&e, &src, Some("typescript"));
+    assert!(!out.contains(&key));
+    let ph = out.split('"').nth(1).unwrap();
+    assert!(
+        ph.starts_with("PRETENSE_SECRET_") && ph.len() == 24,
+        "{out}"
+    );
+    assert_eq!(r.secret_count(), 1);
+    assert_eq!(r.secrets[0].rule, "github_pat");
+    assert_eq!(e.restore(Some(&r), &out), src);
+    // Same value, same placeholder.
+    let (again, _) = redact_one(&e, &format!("x = '{key}'"), None);
+    assert!(again.contains(ph));
+    // The vault never holds it.
+    let all = e.vault().list(None).unwrap();
+    assert!(all.iter().all(|v| !v.display().contains(&key)));
+}
+
+#[test]
+fn block_policy_refuses_without_the_value() {
+    let mut config = Config::default();
+    config.secrets.policy = SecretPolicy::Block;
+    let e = engine_with(&config, Arc::new(Vault::open_in_memory().unwrap()));
+    let key = sample::expand("ghp_{36}", 2).unwrap();
+    let err = e
+        .redact(&[Input::text(&format!("a\ntoken = \"{key}\"\n"))])
+        .unwrap_err();
+    let msg = err.to_string();
+    assert!(msg.contains("github_pat at line 2"), "{msg}");
+    assert!(!msg.contains(&key));
+}
+
+#[test]
+fn pii_and_terms_round_trip_through_the_vault() {
+    let mut config = Config::default();
+    config.dictionary.push(DictionaryTerm {
+        term: "Project Falcon".into(),
+        case_sensitive: false,
+        whole_word: true,
+    });
+    let vault = Arc::new(Vault::open_in_memory().unwrap());
+    let e = engine_with(&config, vault.clone());
+    let text = "Project Falcon ships to alice@acme-corp.io from 10.1.2.3; PROJECT FALCON is late.";
+    let (out, r) = redact_one(&e, text, None);
+    for gone in ["Falcon", "FALCON", "alice@acme-corp.io", "10.1.2.3"] {
+        assert!(!out.contains(gone), "{gone}: {out}");
+    }
+    assert!(
+        out.contains("PRETENSE_EMAIL_") && out.contains("PRETENSE_IP_"),
+        "{out}"
+    );
+    assert_eq!(r.pii, 2);
+    assert_eq!(r.terms, 2);
+    assert_eq!(r.mutations(), 4);
+    // Another engine on the same vault (the CLI after the daemon) restores everything.
+    let other = engine_with(&config, vault);
+    assert_eq!(other.restore(None, &out), text);
+}
+
+#[test]
+fn naming_is_deterministic_per_key() {
+    let a = engine();
+    let b = engine();
+    let (x, _) = redact_one(&a, TS, Some("typescript"));
+    let (y, _) = redact_one(&b, TS, Some("typescript"));
+    assert_eq!(
+        x, y,
+        "same key, fresh vaults: same bytes (prompt caches keep hitting)"
+    );
+    let c = Engine::new(
+        &Config::default(),
+        NamingKey::from_bytes([1; 32]),
+        Arc::new(Vault::open_in_memory().unwrap()),
+    )
+    .unwrap();
+    let (z, _) = redact_one(&c, TS, Some("typescript"));
+    assert_ne!(x, z, "another install names differently");
+}
+
+#[test]
+fn line_numbered_tool_output_keeps_its_numbers() {
+    let e = engine();
+    let numbered: String = TS
+        .lines()
+        .enumerate()
+        .map(|(i, l)| format!("{:>6}\t{l}\n", i + 1))
+        .collect();
+    let input = Input {
+        text: numbered.as_bytes(),
+        lang: None,
+        path: Some("src/billing/reconciler.ts"),
+    };
+    let r = e.redact(&[input]).unwrap();
+    let out = String::from_utf8(r.texts[0].clone()).unwrap();
+    assert!(!out.contains("BillingReconciler"), "{out}");
+    assert!(out.starts_with("     1\timport"), "{out}");
+    assert_eq!(e.restore(Some(&r), &out), numbered);
+}
+
+#[test]
+fn egress_check_finds_survivors() {
+    let e = engine();
+    let (out, r) = redact_one(&e, TS, Some("typescript"));
+    assert_eq!(r.egress_violation(&out), None);
+    assert_eq!(
+        r.egress_violation("call reconcile_invoices now"),
+        Some("identifier")
+    );
+    let key = sample::expand("ghp_{36}", 3).unwrap();
+    let (_, r) = redact_one(&e, &format!("t = \"{key}\""), None);
+    assert_eq!(r.egress_violation(&format!("leak {key}")), Some("secret"));
+}
+
+#[test]
+fn never_and_always_lists() {
+    let mut config = Config::default();
+    config.identifiers.never = vec!["BillingReconciler".into()];
+    config.identifiers.always = vec!["acmeInternalApi".into()];
+    let e = engine_with(&config, Arc::new(Vault::open_in_memory().unwrap()));
+    let (out, r) = redact_one(
+        &e,
+        &format!("{TS}\n// calls acmeInternalApi\n"),
+        Some("typescript"),
+    );
+    assert!(out.contains("BillingReconciler"), "never");
+    assert!(!out.contains("acmeInternalApi"), "always");
+    assert!(!out.contains("reconcileInvoices"));
+    assert_eq!(
+        e.restore(Some(&r), &out),
+        format!("{TS}\n// calls acmeInternalApi\n")
+    );
+}
+
+#[test]
+fn existing_replacements_in_the_text_are_avoided() {
+    let e = engine();
+    let (out, _) = redact_one(&e, "function reconcileInvoices() {}", Some("typescript"));
+    let repl = out
+        .split_whitespace()
+        .nth(1)
+        .unwrap()
+        .trim_end_matches("()")
+        .to_string();
+    // A fresh engine whose text already contains that replacement must pick another one.
+    let f = engine();
+    let text = format!("function reconcileInvoices() {{}} // {repl}");
+    let (out2, r) = redact_one(&f, &text, Some("typescript"));
+    assert!(!out2.starts_with(&format!("function {repl}")), "{out2}");
+    assert_eq!(f.restore(Some(&r), &out2), text);
+}
+
+#[test]
+fn invalid_utf8_round_trips_byte_for_byte() {
+    let e = engine();
+    let mut data = b"def compute_ledger_total(x):\n    return x  # \xff\xfe caf\xc3\xa9\n".to_vec();
+    data.extend_from_slice(b"print(compute_ledger_total(1))\n");
+    let r = e
+        .redact(&[Input {
+            text: &data,
+            lang: lang::from_name("python"),
+            path: None,
+        }])
+        .unwrap();
+    assert!(memchr::memmem::find(&r.texts[0], b"compute_ledger_total").is_none());
+    let mut restorer = e.restorer(Some(&r), Escape::None);
+    let mut back = restorer.push_bytes(&r.texts[0]);
+    back.extend(restorer.finish_bytes());
+    assert_eq!(back, data);
+}

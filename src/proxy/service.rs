@@ -1,0 +1,985 @@
+//! One request through the proxy: guard (Host, Origin, token) → route → read and decode the body
+//! → rewrite every text with the engine → egress check → upstream → restore the answer (JSON or
+//! SSE) → audit row. Every failure becomes an error response in the client's API format here, and a
+//! request that cannot be rewritten is refused, never forwarded as is.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http::{HeaderMap, HeaderValue, Method, Request, Response, StatusCode, header};
+use http_body_util::BodyExt;
+use hyper::body::Incoming;
+use serde_json::Value;
+
+use super::encoding;
+use super::error::{Dialect, ProxyError};
+use super::signed::SignedMemory;
+use super::sse::Framer;
+use super::stream::{AnthropicStream, ChatStream, Transform, restore_json};
+use super::walk::{self, Api};
+use super::{Body, BoxError, Settings, full, upstream};
+use crate::audit::{self, Event};
+use crate::mutate::{Engine, Error as EngineError, Input, Redaction};
+
+/// Shared by every request of the daemon.
+pub struct State {
+    pub settings: Settings,
+    pub engine: Arc<Engine>,
+    pub client: upstream::Client,
+    pub audit: audit::Writer,
+    pub signed: Arc<SignedMemory>,
+    pub started: Instant,
+    pub mutations: AtomicU64,
+    pub secrets: AtomicU64,
+    pub health: super::endpoints::Health,
+    /// For `POST /scan`, with the config's allowlists.
+    pub scanner: Arc<crate::scan::Scanner>,
+}
+
+impl State {
+    pub fn new(
+        settings: Settings,
+        engine: Arc<Engine>,
+        scanner: Arc<crate::scan::Scanner>,
+    ) -> anyhow::Result<State> {
+        let client = upstream::build(settings.connect_timeout, &settings.ca_bundle)?;
+        let audit = audit::Writer::start(engine.vault().clone());
+        Ok(State {
+            health: super::endpoints::Health::default(),
+            settings,
+            engine,
+            client,
+            audit,
+            signed: Arc::new(SignedMemory::default()),
+            started: Instant::now(),
+            mutations: AtomicU64::new(0),
+            secrets: AtomicU64::new(0),
+            scanner,
+        })
+    }
+}
+
+/// Hop-by-hop headers (RFC 9110 §7.6.1) and ones pretense sets itself.
+const DROP_REQUEST: &[&str] = &[
+    "connection",
+    "keep-alive",
+    "proxy-authenticate",
+    "proxy-authorization",
+    "proxy-connection",
+    "te",
+    "trailer",
+    "transfer-encoding",
+    "upgrade",
+    "host",
+    "content-length",
+    "content-encoding",
+    "accept-encoding",
+    "x-pretense-token",
+    "x-pretense-session",
+];
+
+const DROP_RESPONSE: &[&str] = &[
+    "connection",
+    "keep-alive",
+    "proxy-authenticate",
+    "proxy-connection",
+    "te",
+    "trailer",
+    "transfer-encoding",
+    "upgrade",
+    "content-length",
+    "content-encoding",
+];
+
+/// The entry point for every request.
+pub async fn handle(
+    state: Arc<State>,
+    req: Request<Incoming>,
+    remote: SocketAddr,
+) -> Response<Body> {
+    let dialect = dialect_of(req.uri().path(), req.headers());
+    let started = Instant::now();
+    let method = req.method().clone();
+    let path_for_log = req.uri().path().to_string();
+    let resp = match route(state.clone(), req).await {
+        Ok(r) => r,
+        Err(e) => {
+            match e.source {
+                super::error::Source::Internal => {
+                    tracing::error!("{method} {path_for_log}: {}", e.message)
+                }
+                _ => tracing::info!("{method} {path_for_log}: {}", e.message),
+            }
+            e.response(dialect)
+        }
+    };
+    tracing::debug!(
+        "{remote} {method} {path_for_log} → {} in {:?}",
+        resp.status().as_u16(),
+        started.elapsed()
+    );
+    resp
+}
+
+fn dialect_of(path: &str, headers: &HeaderMap) -> Dialect {
+    if path.contains("/v1/messages") || headers.contains_key("anthropic-version") {
+        Dialect::Anthropic
+    } else {
+        Dialect::OpenAi
+    }
+}
+
+/// Constant-time comparison, so the token cannot be guessed byte by byte from timings.
+fn same(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+fn host_of(value: &str) -> &str {
+    // "[::1]:9339" → "[::1]", "localhost:9339" → "localhost"
+    if let Some(rest) = value.strip_prefix('[') {
+        return rest.split(']').next().unwrap_or(rest);
+    }
+    value.rsplit_once(':').map_or(value, |(h, p)| {
+        if p.chars().all(|c| c.is_ascii_digit()) {
+            h
+        } else {
+            value
+        }
+    })
+}
+
+async fn route(state: Arc<State>, req: Request<Incoming>) -> Result<Response<Body>, ProxyError> {
+    let s = &state.settings;
+    // Browsers send Origin; coding tools do not. A page on another origin must never drive the
+    // proxy (or read the audit log) through the user's browser.
+    if let Some(origin) = req.headers().get(header::ORIGIN) {
+        let o = origin.to_str().unwrap_or("");
+        let host = o.split("://").nth(1).map(host_of).unwrap_or("");
+        if !super::is_loopback_host(host) {
+            return Err(ProxyError::forbidden(format!(
+                "requests from web origin {o:?} are refused; pretense serves local tools only"
+            )));
+        }
+    }
+
+    // Token: header, or a /t/<token>/ prefix for clients that can only set a base URL.
+    let mut path = req.uri().path().to_string();
+    let mut token_ok = s.token.is_empty();
+    if let Some(rest) = path.strip_prefix("/t/") {
+        let (tok, tail) = rest.split_once('/').unwrap_or((rest, ""));
+        if !s.token.is_empty() && same(tok.as_bytes(), s.token.as_bytes()) {
+            token_ok = true;
+        }
+        path = format!("/{tail}");
+    }
+    if let Some(h) = req.headers().get("x-pretense-token")
+        && !s.token.is_empty()
+        && same(h.as_bytes(), s.token.as_bytes())
+    {
+        token_ok = true;
+    }
+
+    // DNS rebinding: a hostile page resolving its own name to 127.0.0.1 still sends its Host.
+    // With a token and a non-loopback bind, the token is the guard.
+    if s.loopback_bind() || s.token.is_empty() {
+        let host = req
+            .headers()
+            .get(header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .or_else(|| req.uri().authority().map(|a| a.as_str()))
+            .unwrap_or("");
+        if !super::is_loopback_host(host_of(host)) {
+            return Err(ProxyError::forbidden(format!(
+                "Host {host:?} is not a loopback name; pretense answers only requests addressed to localhost or 127.0.0.1"
+            )));
+        }
+    }
+
+    let method = req.method().clone();
+    if method == Method::GET && path == "/health" {
+        return Ok(super::endpoints::health(&state, token_ok).await);
+    }
+    if !token_ok {
+        return Err(ProxyError::unauthorized(
+            "this pretense requires an access token: send it as the x-pretense-token header or put /t/<token>/ in the base URL",
+        ));
+    }
+    match (method.clone(), path.as_str()) {
+        (Method::GET | Method::HEAD, "/") => Ok(super::endpoints::root(method == Method::HEAD)),
+        (Method::GET, "/audit") => super::endpoints::audit(&state, req.uri().query()),
+        (Method::POST, "/scan") => super::endpoints::scan(&state, req).await,
+        (Method::POST, "/v1/messages") => proxy(state, req, Api::Anthropic, &path, false).await,
+        (Method::POST, "/v1/messages/count_tokens") => {
+            proxy(state, req, Api::Anthropic, &path, true).await
+        }
+        (Method::POST, "/v1/chat/completions") => {
+            proxy(state, req, Api::OpenAiChat, &path, false).await
+        }
+        (Method::GET, "/v1/responses") if is_websocket(req.headers()) => Ok(upgrade_required()),
+        (Method::POST, "/v1/responses") if is_websocket(req.headers()) => Ok(upgrade_required()),
+        (Method::POST, "/v1/responses" | "/v1/responses/compact") => {
+            proxy(state, req, Api::OpenAiResponses, &path, false).await
+        }
+        (Method::GET, p) if p == "/v1/models" || p.starts_with("/v1/models/") => {
+            models(state, req, &path).await
+        }
+        (_, p) if p.starts_with("/v1/") => Err(ProxyError::not_found(format!(
+            "pretense does not proxy {method} {p}: only /v1/messages, /v1/messages/count_tokens, /v1/chat/completions, /v1/responses and /v1/models go through it"
+        ))),
+        _ => Err(ProxyError::not_found(format!(
+            "no route for {method} {path}"
+        ))),
+    }
+}
+
+fn is_websocket(h: &HeaderMap) -> bool {
+    h.get(header::UPGRADE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("websocket"))
+}
+
+/// Codex tries a WebSocket on /v1/responses first; refusing at once makes it fall back to HTTP.
+fn upgrade_required() -> Response<Body> {
+    let body = serde_json::json!({"error": {"message": "pretense: WebSocket transport is not supported; use HTTP (clients fall back automatically)", "type": "invalid_request_error", "param": null, "code": "websocket_not_supported"}});
+    let mut r = Response::new(full(body.to_string()));
+    *r.status_mut() = StatusCode::UPGRADE_REQUIRED;
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    r.headers_mut()
+        .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    r
+}
+
+/// Where a request goes.
+struct Target {
+    provider: &'static str,
+    base: String,
+    /// A model name to send instead (a route with `strip_prefix`).
+    model: Option<String>,
+}
+
+fn target(s: &Settings, api: Api, model: &str) -> Target {
+    if api != Api::Anthropic {
+        for r in &s.routes {
+            if model.starts_with(&r.prefix) {
+                return Target {
+                    provider: "custom",
+                    base: r.url.clone(),
+                    model: r.strip_prefix.then(|| model[r.prefix.len()..].to_string()),
+                };
+            }
+        }
+    }
+    match api {
+        Api::Anthropic => Target {
+            provider: "anthropic",
+            base: s.anthropic.clone(),
+            model: None,
+        },
+        Api::OpenAiChat if model.starts_with("claude") => Target {
+            provider: "anthropic",
+            base: s.anthropic.clone(),
+            model: None,
+        },
+        _ => Target {
+            provider: "openai",
+            base: s.openai.clone(),
+            model: None,
+        },
+    }
+}
+
+async fn read_body(
+    state: &State,
+    req: Request<Incoming>,
+) -> Result<(http::request::Parts, Vec<u8>), ProxyError> {
+    let limit = state.settings.max_body_bytes;
+    let (parts, body) = req.into_parts();
+    if let Some(len) = parts
+        .headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok())
+        && len > limit
+    {
+        return Err(ProxyError::too_large(limit));
+    }
+    let collected = http_body_util::Limited::new(body, limit as usize)
+        .collect()
+        .await
+        .map_err(|e| {
+            if e.downcast_ref::<http_body_util::LengthLimitError>()
+                .is_some()
+            {
+                ProxyError::too_large(limit)
+            } else {
+                ProxyError::bad_request(format!("could not read the request body: {e}"))
+            }
+        })?;
+    let bytes = collected.to_bytes().to_vec();
+    let encoding = parts
+        .headers
+        .get(header::CONTENT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let body = encoding::decode(encoding.as_deref(), bytes, limit)?;
+    Ok((parts, body))
+}
+
+/// The conversation's session: the client's header, else derived from how it opened.
+fn session_of(engine: &Engine, headers: &HeaderMap, api: Api, body: &Value) -> String {
+    if let Some(s) = headers
+        .get("x-pretense-session")
+        .and_then(|v| v.to_str().ok())
+        && !s.is_empty()
+    {
+        return s.to_string();
+    }
+    let mut opening = String::new();
+    let system = match api {
+        Api::Anthropic => body.get("system"),
+        Api::OpenAiChat => None,
+        Api::OpenAiResponses => body.get("instructions"),
+    };
+    if let Some(s) = system {
+        opening.push_str(&s.to_string());
+    }
+    let list = match api {
+        Api::OpenAiResponses => body.get("input"),
+        _ => body.get("messages"),
+    };
+    match list {
+        Some(Value::Array(items)) => {
+            let first_user = items
+                .iter()
+                .find(|m| m.get("role").and_then(Value::as_str) == Some("user"));
+            if api == Api::OpenAiChat {
+                for m in items.iter().take_while(|m| {
+                    matches!(
+                        m.get("role").and_then(Value::as_str),
+                        Some("system" | "developer")
+                    )
+                }) {
+                    opening.push_str(&m.to_string());
+                }
+            }
+            if let Some(u) = first_user {
+                opening.push_str(&u.to_string());
+            }
+        }
+        Some(other) => opening.push_str(&other.to_string()),
+        None => {}
+    }
+    engine.key().session(opening.as_bytes())
+}
+
+/// What one proxied request records, finished when the answer is complete.
+struct Record {
+    state: Arc<State>,
+    event: Event,
+    started: Instant,
+    done: bool,
+}
+
+impl Record {
+    fn finish(&mut self, status: u16, error: &str) {
+        if self.done {
+            return;
+        }
+        self.done = true;
+        self.event.status = status;
+        self.event.duration_ms = self.started.elapsed().as_millis() as u64;
+        if !error.is_empty() {
+            self.event.error = error.to_string();
+        }
+        let e = &self.event;
+        tracing::info!(
+            "{} {} model={} → {} in {}ms mutations={} secrets={} tool={} session={}{}",
+            if e.streaming { "stream" } else { "POST" },
+            e.endpoint,
+            e.model,
+            e.status,
+            e.duration_ms,
+            e.mutations,
+            e.secrets_blocked,
+            e.tool,
+            e.session,
+            if e.error.is_empty() {
+                String::new()
+            } else {
+                format!(" error=\"{}\"", e.error)
+            }
+        );
+        self.state.audit.record(self.event.clone());
+    }
+}
+
+impl Drop for Record {
+    fn drop(&mut self) {
+        // The client went away mid-stream: the row still lands.
+        self.finish(499, "client disconnected before the answer ended");
+    }
+}
+
+async fn proxy(
+    state: Arc<State>,
+    req: Request<Incoming>,
+    api: Api,
+    path: &str,
+    count_tokens: bool,
+) -> Result<Response<Body>, ProxyError> {
+    let started = Instant::now();
+    let query = req.uri().query().map(str::to_string);
+    let user_agent = req
+        .headers()
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let (parts, raw) = read_body(&state, req).await?;
+    let body: Value = serde_json::from_slice(&raw).map_err(|e| {
+        ProxyError::bad_request(format!(
+            "request body is not valid JSON ({e}); nothing was forwarded"
+        ))
+    })?;
+    if !body.is_object() {
+        return Err(ProxyError::bad_request(
+            "request body must be a JSON object; nothing was forwarded",
+        ));
+    }
+    let model = body
+        .get("model")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
+    let streaming = !count_tokens && body.get("stream").and_then(Value::as_bool) == Some(true);
+    let session = session_of(&state.engine, &parts.headers, api, &body);
+    let target = target(&state.settings, api, &model);
+    let mut record = Record {
+        state: state.clone(),
+        event: Event {
+            id: String::new(),
+            timestamp: audit::now_rfc3339(),
+            session: session.clone(),
+            endpoint: path.to_string(),
+            provider: target.provider.to_string(),
+            model: model.clone(),
+            tool: audit::tool_from_user_agent(user_agent.as_deref()).to_string(),
+            streaming,
+            status: 0,
+            duration_ms: 0,
+            mutations: 0,
+            secrets_blocked: 0,
+            secret_rules: Vec::new(),
+            pii: 0,
+            error: String::new(),
+        },
+        started,
+        done: false,
+    };
+
+    // Rewrite on a blocking thread: parsing is CPU work.
+    let engine = state.engine.clone();
+    let signed = state.signed.clone();
+    let rewritten = tokio::task::spawn_blocking(move || rewrite(&engine, &signed, api, body))
+        .await
+        .map_err(|e| ProxyError::internal(format!("the rewrite task failed: {e}")))?;
+    let (mut body, redaction) = match rewritten {
+        Ok(r) => r,
+        Err(e) => {
+            if let RewriteError::Blocked { rules, .. } = &e {
+                record.event.secrets_blocked = rules.len() as u64;
+                record.event.secret_rules = dedup(rules.clone());
+                state
+                    .secrets
+                    .fetch_add(rules.len() as u64, Ordering::Relaxed);
+            }
+            let err = e.into_proxy_error();
+            record.finish(err.status.as_u16(), &err.message);
+            return Err(err);
+        }
+    };
+    record.event.mutations = redaction.mutations() as u64;
+    record.event.secrets_blocked = redaction.secret_count() as u64;
+    record.event.secret_rules = dedup(redaction.secrets.iter().map(|h| h.rule.clone()).collect());
+    record.event.pii = redaction.pii as u64;
+    state
+        .mutations
+        .fetch_add(redaction.mutations() as u64, Ordering::Relaxed);
+    state
+        .secrets
+        .fetch_add(redaction.secret_count() as u64, Ordering::Relaxed);
+
+    if let Some(m) = &target.model
+        && let Some(obj) = body.as_object_mut()
+    {
+        obj.insert("model".into(), Value::String(m.clone()));
+    }
+    let out = serde_json::to_vec(&body).map_err(|e| {
+        ProxyError::internal(format!("cannot serialize the rewritten request: {e}"))
+    })?;
+
+    // Upstream.
+    let uri = format!(
+        "{}{}{}",
+        target.base,
+        path,
+        query.map(|q| format!("?{q}")).unwrap_or_default()
+    );
+    let mut builder = Request::builder().method(Method::POST).uri(&uri);
+    for (name, value) in parts.headers.iter() {
+        if !DROP_REQUEST.contains(&name.as_str()) {
+            builder = builder.header(name, value);
+        }
+    }
+    builder = builder
+        .header(header::ACCEPT_ENCODING, "identity")
+        .header(header::CONTENT_TYPE, "application/json")
+        .header(header::CONTENT_LENGTH, out.len());
+    let upstream_req = builder.body(full(out)).map_err(|e| {
+        ProxyError::internal(format!("cannot build the upstream request for {uri}: {e}"))
+    })?;
+    let resp = match tokio::time::timeout(
+        state.settings.first_byte_timeout,
+        state.client.request(upstream_req),
+    )
+    .await
+    {
+        Err(_) => {
+            let e = ProxyError::gateway_timeout(format!(
+                "{} did not answer within {}s (first_byte_timeout_s)",
+                target.provider,
+                state.settings.first_byte_timeout.as_secs()
+            ));
+            state.health.note(target.provider, false);
+            record.finish(504, &e.message);
+            return Err(e);
+        }
+        Ok(Err(e)) => {
+            let host = uri.split('/').nth(2).unwrap_or("").to_string();
+            let e = ProxyError::bad_gateway(format!(
+                "cannot reach {} at {host}: {}",
+                target.provider,
+                error_chain(&e)
+            ));
+            state.health.note(target.provider, false);
+            record.finish(502, &e.message);
+            return Err(e);
+        }
+        Ok(Ok(r)) => r,
+    };
+    state.health.note(target.provider, true);
+    let status = resp.status();
+    let (rparts, rbody) = resp.into_parts();
+    let is_sse = rparts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/event-stream"));
+
+    let mut headers = HeaderMap::new();
+    for (name, value) in rparts.headers.iter() {
+        if !DROP_RESPONSE.contains(&name.as_str()) {
+            headers.append(name, value.clone());
+        }
+    }
+    if let Ok(v) = HeaderValue::from_str(&redaction.mutations().to_string()) {
+        headers.insert("x-pretense-mutations", v);
+    }
+    if let Ok(v) = HeaderValue::from_str(&session) {
+        headers.insert("x-pretense-session", v);
+    }
+    let lookup = Arc::new(state.engine.lookup(Some(&redaction)));
+
+    if is_sse {
+        if rparts.headers.contains_key(header::CONTENT_ENCODING) {
+            let e = ProxyError::bad_gateway(
+                "the upstream sent a compressed event stream although pretense asked for identity; it cannot be restored",
+            );
+            record.finish(502, &e.message);
+            return Err(e);
+        }
+        let transform: Box<dyn Transform> = match api {
+            Api::Anthropic => Box::new(AnthropicStream::new(lookup, state.signed.clone())),
+            Api::OpenAiChat => Box::new(ChatStream::new(lookup)),
+            Api::OpenAiResponses => Box::new(super::stream::ResponsesStream::new(
+                lookup,
+                state.signed.clone(),
+            )),
+        };
+        record.event.status = status.as_u16();
+        let body = restore_stream(
+            rbody,
+            transform,
+            state.settings.idle_timeout,
+            record,
+            status.as_u16(),
+        );
+        let mut r = Response::new(body);
+        *r.status_mut() = status;
+        *r.headers_mut() = headers;
+        return Ok(r);
+    }
+
+    // Whole answers.
+    let bytes = match collect_with_idle(rbody, state.settings.idle_timeout).await {
+        Ok(b) => b,
+        Err(e) => {
+            record.finish(502, &e.message);
+            return Err(e);
+        }
+    };
+    let encoding = rparts
+        .headers
+        .get(header::CONTENT_ENCODING)
+        .and_then(|v| v.to_str().ok());
+    let bytes = encoding::decode(encoding, bytes.to_vec(), 1 << 30).map_err(|e| {
+        ProxyError::bad_gateway(format!("cannot decode the upstream answer: {}", e.message))
+    })?;
+    let out = match serde_json::from_slice::<Value>(&bytes) {
+        Ok(mut v) => {
+            remember_signed(&state.signed, api, &v);
+            restore_json(&lookup, &mut v);
+            if status.is_success()
+                && !count_tokens
+                && let Some(obj) = v.as_object_mut()
+            {
+                obj.insert(
+                    "x-pretense-mutations".into(),
+                    Value::from(redaction.mutations()),
+                );
+                obj.insert("x-pretense-session".into(), Value::String(session.clone()));
+            }
+            serde_json::to_vec(&v).unwrap_or_else(|_| bytes.clone())
+        }
+        // Not JSON (an HTML error page from a gateway): restore it as text.
+        Err(_) => {
+            let text = String::from_utf8_lossy(&bytes).into_owned();
+            state.engine.restore(Some(&redaction), &text).into_bytes()
+        }
+    };
+    record.finish(
+        status.as_u16(),
+        if status.is_success() {
+            ""
+        } else {
+            "upstream error"
+        },
+    );
+    let mut r = Response::new(full(out));
+    *r.status_mut() = status;
+    *r.headers_mut() = headers;
+    Ok(r)
+}
+
+fn dedup(mut v: Vec<String>) -> Vec<String> {
+    v.sort();
+    v.dedup();
+    v
+}
+
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut cur = e.source();
+    while let Some(c) = cur {
+        let m = c.to_string();
+        if !s.contains(&m) {
+            s.push_str(": ");
+            s.push_str(&m);
+        }
+        cur = c.source();
+    }
+    s
+}
+
+/// Provider-signed content of a whole answer, remembered before names are restored in it.
+fn remember_signed(signed: &SignedMemory, api: Api, v: &Value) {
+    match api {
+        Api::Anthropic => {
+            for b in v
+                .get("content")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                if b.get("type").and_then(Value::as_str) == Some("thinking")
+                    && let (Some(sig), Some(t)) = (
+                        b.get("signature").and_then(Value::as_str),
+                        b.get("thinking").and_then(Value::as_str),
+                    )
+                {
+                    signed.remember_thinking(sig, t);
+                }
+            }
+        }
+        Api::OpenAiResponses => {
+            for it in v
+                .get("output")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                if it.get("type").and_then(Value::as_str) == Some("reasoning")
+                    && let Some(id) = it.get("id").and_then(Value::as_str)
+                {
+                    signed.remember_reasoning(id, it);
+                }
+            }
+        }
+        Api::OpenAiChat => {}
+    }
+}
+
+enum RewriteError {
+    Blocked { rules: Vec<String>, message: String },
+    Egress { kind: &'static str, path: String },
+    Invalid(String),
+    Engine(String),
+}
+
+impl RewriteError {
+    fn into_proxy_error(self) -> ProxyError {
+        match self {
+            RewriteError::Blocked { message, .. } => ProxyError::bad_request(message),
+            RewriteError::Egress { kind, path } => ProxyError::internal(format!(
+                "refused to send the request: a replaced {kind} survived rewriting at {path}; nothing was forwarded (this is a pretense bug, please report it)"
+            )),
+            RewriteError::Invalid(m) => ProxyError::internal(m),
+            RewriteError::Engine(m) => ProxyError::internal(format!(
+                "cannot rewrite the request ({m}); nothing was forwarded"
+            )),
+        }
+    }
+}
+
+/// Rewrites every text of the request; then proves nothing replaced is left.
+fn rewrite(
+    engine: &Engine,
+    signed: &SignedMemory,
+    api: Api,
+    mut body: Value,
+) -> Result<(Value, Redaction), RewriteError> {
+    let mut slots: Vec<(String, Option<String>)> = Vec::new();
+    walk::visit_request(api, &mut body, signed, &mut |s, hint| {
+        slots.push((s.clone(), hint.map(str::to_string)))
+    });
+    let inputs: Vec<Input<'_>> = slots
+        .iter()
+        .map(|(text, path)| Input {
+            text: text.as_bytes(),
+            lang: None,
+            path: path.as_deref(),
+        })
+        .collect();
+    let redaction = match engine.redact(&inputs) {
+        Ok(r) => r,
+        Err(EngineError::Blocked(hits)) => {
+            let mut places = Vec::new();
+            for h in &hits {
+                let text = &slots[h.input].0;
+                let path = walk::egress(api, &body, signed, &mut |s| s == text)
+                    .unwrap_or_else(|| "the request".into());
+                places.push(format!("{} in {path} line {}", h.rule, h.line));
+            }
+            places.dedup();
+            return Err(RewriteError::Blocked {
+                rules: hits.iter().map(|h| h.rule.clone()).collect(),
+                message: format!(
+                    "request refused: it contains secrets and the secrets policy is \"block\": {}. Remove them, or allow them in [secrets] of the pretense config",
+                    places.join("; ")
+                ),
+            });
+        }
+        Err(e) => return Err(RewriteError::Engine(e.to_string())),
+    };
+    let mut texts = Vec::with_capacity(redaction.texts.len());
+    for t in &redaction.texts {
+        texts.push(String::from_utf8(t.clone()).map_err(|_| {
+            RewriteError::Invalid(
+                "a rewritten text is not valid UTF-8; nothing was forwarded".into(),
+            )
+        })?);
+    }
+    let mut i = 0;
+    walk::visit_request(api, &mut body, signed, &mut |s, _| {
+        if let Some(t) = texts.get_mut(i) {
+            std::mem::swap(s, t);
+        }
+        i += 1;
+    });
+    if i != texts.len() {
+        return Err(RewriteError::Invalid(
+            "the request changed shape while being rewritten; nothing was forwarded".into(),
+        ));
+    }
+    let mut kind = None;
+    let survivor = walk::egress(api, &body, signed, &mut |s| {
+        kind = redaction.egress_violation(s);
+        kind.is_some()
+    });
+    if let (Some(path), Some(kind)) = (survivor, kind) {
+        return Err(RewriteError::Egress { kind, path });
+    }
+    Ok((body, redaction))
+}
+
+async fn collect_with_idle(mut body: Incoming, idle: Duration) -> Result<Bytes, ProxyError> {
+    let mut out = Vec::new();
+    loop {
+        match tokio::time::timeout(idle, body.frame()).await {
+            Err(_) => {
+                return Err(ProxyError::gateway_timeout(format!(
+                    "the upstream stopped sending for {}s (idle_timeout_s)",
+                    idle.as_secs()
+                )));
+            }
+            Ok(None) => return Ok(Bytes::from(out)),
+            Ok(Some(Err(e))) => {
+                return Err(ProxyError::bad_gateway(format!(
+                    "the upstream answer broke off: {e}"
+                )));
+            }
+            Ok(Some(Ok(frame))) => {
+                if let Ok(d) = frame.into_data() {
+                    out.extend_from_slice(&d);
+                }
+            }
+        }
+    }
+}
+
+struct StreamState {
+    body: Incoming,
+    framer: Framer,
+    transform: Box<dyn Transform>,
+    idle: Duration,
+    record: Record,
+    status: u16,
+}
+
+/// The restored event stream. Dropping it (the client went away) drops the upstream body, which
+/// closes the upstream stream; the audit row is written either way.
+fn restore_stream(
+    body: Incoming,
+    transform: Box<dyn Transform>,
+    idle: Duration,
+    record: Record,
+    status: u16,
+) -> Body {
+    let st = StreamState {
+        body,
+        framer: Framer::default(),
+        transform,
+        idle,
+        record,
+        status,
+    };
+    let stream = futures_util::stream::unfold(Some(st), |st| async move {
+        let mut st = st?;
+        loop {
+            let mut out = Vec::new();
+            match tokio::time::timeout(st.idle, st.body.frame()).await {
+                Ok(Some(Ok(frame))) => {
+                    if let Ok(data) = frame.into_data() {
+                        for ev in st.framer.push(&data) {
+                            st.transform.event(ev, &mut out);
+                        }
+                    }
+                    if out.is_empty() {
+                        continue;
+                    }
+                    return Some((
+                        Ok::<_, BoxError>(http_body::Frame::data(Bytes::from(out))),
+                        Some(st),
+                    ));
+                }
+                end => {
+                    let error = match end {
+                        Err(_) => format!(
+                            "the upstream stream stalled for {}s (idle_timeout_s)",
+                            st.idle.as_secs()
+                        ),
+                        Ok(Some(Err(e))) => format!("the upstream stream broke off: {e}"),
+                        _ => String::new(),
+                    };
+                    if let Some(ev) = st.framer.finish() {
+                        st.transform.event(ev, &mut out);
+                    }
+                    st.transform.finish(&mut out);
+                    let status = st.status;
+                    st.record.finish(status, &error);
+                    if out.is_empty() {
+                        return None;
+                    }
+                    return Some((Ok(http_body::Frame::data(Bytes::from(out))), None));
+                }
+            }
+        }
+    });
+    http_body_util::StreamBody::new(stream).boxed_unsync()
+}
+
+/// `GET /v1/models`: Anthropic's list when the client speaks Anthropic, OpenAI's otherwise.
+async fn models(
+    state: Arc<State>,
+    req: Request<Incoming>,
+    path: &str,
+) -> Result<Response<Body>, ProxyError> {
+    let anthropic = req.headers().contains_key("anthropic-version");
+    let (provider, base) = if anthropic {
+        ("anthropic", state.settings.anthropic.clone())
+    } else {
+        ("openai", state.settings.openai.clone())
+    };
+    let query = req
+        .uri()
+        .query()
+        .map(|q| format!("?{q}"))
+        .unwrap_or_default();
+    let uri = format!("{base}{path}{query}");
+    let mut builder = Request::builder().method(Method::GET).uri(&uri);
+    for (name, value) in req.headers().iter() {
+        if !DROP_REQUEST.contains(&name.as_str()) {
+            builder = builder.header(name, value);
+        }
+    }
+    let upstream_req = builder
+        .header(header::ACCEPT_ENCODING, "identity")
+        .body(full(Bytes::new()))
+        .map_err(|e| ProxyError::internal(e.to_string()))?;
+    let resp = match tokio::time::timeout(
+        state.settings.first_byte_timeout,
+        state.client.request(upstream_req),
+    )
+    .await
+    {
+        Err(_) => {
+            return Err(ProxyError::gateway_timeout(format!(
+                "{provider} did not answer in time"
+            )));
+        }
+        Ok(Err(e)) => {
+            state.health.note(provider, false);
+            return Err(ProxyError::bad_gateway(format!(
+                "cannot reach {provider}: {}",
+                error_chain(&e)
+            )));
+        }
+        Ok(Ok(r)) => r,
+    };
+    state.health.note(provider, true);
+    let (parts, body) = resp.into_parts();
+    let bytes = collect_with_idle(body, state.settings.idle_timeout).await?;
+    let mut r = Response::new(full(bytes));
+    *r.status_mut() = parts.status;
+    for (name, value) in parts.headers.iter() {
+        if !DROP_RESPONSE.contains(&name.as_str()) {
+            r.headers_mut().append(name, value.clone());
+        }
+    }
+    Ok(r)
+}
