@@ -157,15 +157,24 @@ struct Declared {
     display: String,
 }
 
-/// Analysis results by content hash; agents resend the whole history every turn.
-struct AnalysisCache {
-    map: HashMap<u64, (Arc<[Declared]>, u64)>,
+/// Results by content hash, least recently used out first: agents resend the whole history every
+/// turn, so most of a request was analysed before.
+struct Cache<V: Clone> {
+    map: HashMap<u64, (V, u64)>,
     tick: u64,
     capacity: usize,
 }
 
-impl AnalysisCache {
-    fn get(&mut self, key: u64) -> Option<Arc<[Declared]>> {
+impl<V: Clone> Cache<V> {
+    fn new(capacity: usize) -> Self {
+        Cache {
+            map: HashMap::new(),
+            tick: 0,
+            capacity,
+        }
+    }
+
+    fn get(&mut self, key: u64) -> Option<V> {
         self.tick += 1;
         let tick = self.tick;
         self.map.get_mut(&key).map(|(v, t)| {
@@ -174,7 +183,7 @@ impl AnalysisCache {
         })
     }
 
-    fn put(&mut self, key: u64, value: Arc<[Declared]>) {
+    fn put(&mut self, key: u64, value: V) {
         if self.map.len() >= self.capacity {
             // Drop the least recently used half; rare, and simpler than a linked list.
             let mut ticks: Vec<u64> = self.map.values().map(|(_, t)| *t).collect();
@@ -262,7 +271,10 @@ pub struct Engine {
     always: Vec<Vec<String>>,
     never: HashSet<Vec<String>>,
     vault: Arc<Vault>,
-    cache: Mutex<AnalysisCache>,
+    /// Declarations of code segments (the same block recurs in different messages).
+    segments: Mutex<Cache<Arc<[Declared]>>>,
+    /// Whole analyses of texts (an agent resends every earlier message every turn).
+    texts: Mutex<Cache<Arc<Analysis>>>,
     secrets: Arc<SecretMemory>,
 }
 
@@ -309,11 +321,8 @@ impl Engine {
             always: split(&config.identifiers.always),
             never: split(&config.identifiers.never).into_iter().collect(),
             vault,
-            cache: Mutex::new(AnalysisCache {
-                map: HashMap::new(),
-                tick: 0,
-                capacity: 8192,
-            }),
+            segments: Mutex::new(Cache::new(8192)),
+            texts: Mutex::new(Cache::new(16384)),
             secrets: Arc::new(SecretMemory::default()),
         })
     }
@@ -400,8 +409,8 @@ impl Engine {
 
         // Replacement names must avoid every replacement in use and every zq-word in the texts.
         let mut taken: HashSet<String> = snapshot.taken.clone();
-        for input in inputs {
-            collect_marker_words(input.text, &mut taken);
+        for a in &analyses {
+            taken.extend(a.markers.iter().cloned());
         }
 
         let mut new_entries: Vec<Entry> = Vec::new();
@@ -660,30 +669,54 @@ impl Engine {
         unreachable!("the loop returns")
     }
 
-    /// Per-input analysis: protected spans and declared names.
-    fn analyze(&self, inputs: &[Input<'_>]) -> Vec<Analysis> {
-        // Code segments of every input, with their cache keys.
+    /// Per-input analysis: protected spans, declared names, marker words. Cached per text.
+    fn analyze(&self, inputs: &[Input<'_>]) -> Vec<Arc<Analysis>> {
+        let keys: Vec<u64> = inputs.iter().map(text_key).collect();
+        let mut done: Vec<Option<Arc<Analysis>>> = {
+            let mut cache = self.texts.lock().unwrap_or_else(|e| e.into_inner());
+            keys.iter().map(|&k| cache.get(k)).collect()
+        };
+        // Code segments of the texts not seen before, with their cache keys.
+        let mut fresh: Vec<(usize, Analysis)> = Vec::new();
         let mut jobs: Vec<(usize, &'static Lang, std::borrow::Cow<'_, str>, u64)> = Vec::new();
-        let mut analyses: Vec<Analysis> = Vec::with_capacity(inputs.len());
-        let lossy: Vec<std::borrow::Cow<'_, str>> = inputs
-            .iter()
-            .map(|i| String::from_utf8_lossy(i.text))
-            .collect();
         for (i, input) in inputs.iter().enumerate() {
-            analyses.push(self.protected_spans(input));
+            if done[i].is_some() {
+                continue;
+            }
+            let mut a = self.protected_spans(input);
+            collect_marker_words(input.text, &mut a.markers);
+            let slot = fresh.len();
+            fresh.push((i, a));
             let hint = input.lang.or_else(|| input.path.and_then(lang::from_path));
-            for seg in segment::code_segments(&lossy[i], hint) {
+            let text = match String::from_utf8_lossy(input.text) {
+                std::borrow::Cow::Borrowed(t) => t,
+                // Invalid UTF-8 (CLI input only): parse a repaired copy; names are ASCII anyway.
+                std::borrow::Cow::Owned(t) => {
+                    for seg in segment::code_segments(&t, hint) {
+                        let key = cache_key(seg.lang, &seg.code);
+                        jobs.push((
+                            slot,
+                            seg.lang,
+                            std::borrow::Cow::Owned(seg.code.into_owned()),
+                            key,
+                        ));
+                    }
+                    continue;
+                }
+            };
+            for seg in segment::code_segments(text, hint) {
                 let key = cache_key(seg.lang, &seg.code);
-                jobs.push((i, seg.lang, seg.code, key));
+                jobs.push((slot, seg.lang, seg.code, key));
             }
         }
         let mut results: Vec<Option<Arc<[Declared]>>> = {
-            let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+            let mut cache = self.segments.lock().unwrap_or_else(|e| e.into_inner());
             jobs.iter().map(|j| cache.get(j.3)).collect()
         };
         let missing: Vec<usize> = (0..jobs.len()).filter(|&j| results[j].is_none()).collect();
         let missing_bytes: usize = missing.iter().map(|&j| jobs[j].2.len()).sum();
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        // Parsing is the floor: independent blocks go to every core.
         let parsed: Vec<(usize, Arc<[Declared]>)> =
             if missing.len() > 1 && missing_bytes >= PARALLEL_MIN_BYTES && threads > 1 {
                 let next = std::sync::atomic::AtomicUsize::new(0);
@@ -708,7 +741,7 @@ impl Engine {
                     .collect()
             };
         {
-            let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+            let mut cache = self.segments.lock().unwrap_or_else(|e| e.into_inner());
             for (j, d) in parsed {
                 cache.put(jobs[j].3, d.clone());
                 results[j] = Some(d);
@@ -716,10 +749,18 @@ impl Engine {
         }
         for (j, job) in jobs.iter().enumerate() {
             if let Some(d) = &results[j] {
-                analyses[job.0].declared.extend(d.iter().cloned());
+                fresh[job.0].1.declared.extend(d.iter().cloned());
             }
         }
-        analyses
+        let mut cache = self.texts.lock().unwrap_or_else(|e| e.into_inner());
+        for (i, a) in fresh {
+            let a = Arc::new(a);
+            cache.put(keys[i], a.clone());
+            done[i] = Some(a);
+        }
+        done.into_iter()
+            .map(|a| a.unwrap_or_else(|| Arc::new(Analysis::default())))
+            .collect()
     }
 
     fn protected_spans(&self, input: &Input<'_>) -> Analysis {
@@ -796,6 +837,8 @@ impl Engine {
 
 #[derive(Debug, Default)]
 struct Analysis {
+    /// Marker words (`zq…`) already in the text: new replacements must differ from them.
+    markers: Vec<String>,
     secrets: Vec<(Range<usize>, usize)>,
     /// PII (`Some(kind)`) and dictionary terms (`None`).
     literals: Vec<(Range<usize>, Option<pii::Kind>)>,
@@ -836,6 +879,15 @@ fn gaps(len: usize, protected: &[ProtectedSpan]) -> Vec<Range<usize>> {
     out
 }
 
+/// The analysis of a text depends on its bytes, its language hint and its path.
+fn text_key(input: &Input<'_>) -> u64 {
+    let mut h = std::hash::DefaultHasher::new();
+    input.text.hash(&mut h);
+    input.lang.map(|l| l.name).hash(&mut h);
+    input.path.hash(&mut h);
+    h.finish()
+}
+
 fn cache_key(lang: &Lang, code: &str) -> u64 {
     let mut h = std::hash::DefaultHasher::new();
     lang.name.hash(&mut h);
@@ -874,7 +926,7 @@ fn renameable(words: &[String]) -> bool {
 }
 
 /// Every word that starts with the marker, lowercase: a new replacement must not equal one.
-fn collect_marker_words(text: &[u8], out: &mut HashSet<String>) {
+fn collect_marker_words(text: &[u8], out: &mut Vec<String>) {
     let mut ranges = Vec::new();
     for tok in words::tokens(text) {
         let token = &text[tok.start + words::escape_skip(text, tok.start)..tok.end];
@@ -888,7 +940,10 @@ fn collect_marker_words(text: &[u8], out: &mut HashSet<String>) {
         for r in &ranges {
             let w = &token[r.clone()];
             if w.len() > 2 && w[..2].eq_ignore_ascii_case(MARKER.as_bytes()) {
-                out.insert(String::from_utf8_lossy(w).to_ascii_lowercase());
+                let w = String::from_utf8_lossy(w).to_ascii_lowercase();
+                if !out.contains(&w) {
+                    out.push(w);
+                }
             }
         }
     }
