@@ -165,8 +165,14 @@ impl RuleSet {
     /// Finds every secret in `text`, sorted by position, without overlaps.
     pub fn find(&self, text: &[u8]) -> Vec<Finding> {
         let mut triggered: Vec<Option<Vec<Range<usize>>>> = vec![None; self.rules.len()];
+        // Keywords never span lines, so hits on the line just computed reuse its bounds: without
+        // this, a minified bundle (one multi-megabyte line, thousands of hits) is quadratic.
+        let mut line: Range<usize> = 0..0;
         for m in self.prefilter.find_overlapping_iter(text) {
-            let window = line_bounds(text, m.start(), m.end());
+            if !(line.start <= m.start() && m.end() <= line.end) {
+                line = line_bounds(text, m.start(), m.end());
+            }
+            let window = line.clone();
             for &r in &self.keyword_rules[m.pattern().as_usize()] {
                 let windows = triggered[r].get_or_insert_with(Vec::new);
                 match windows.last_mut() {

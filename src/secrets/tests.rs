@@ -156,6 +156,275 @@ const CLEAN: &[(&str, &str)] = &[
     ),
     ("-----BEGIN PUBLIC KEY-----", "public key block"),
     ("password = PRETENSE_SECRET_1a2b3c4d", "our own placeholder"),
+    // ids, hashes and digests
+    (
+        "\"requestId\": \"6f9619ff-8b86-d011-b42d-00c04fc964ff\",",
+        "uuid json",
+    ),
+    (
+        "\"sha\": \"2fd4e1c67a2d28fced849ee1bb76e7391b93eb12\",",
+        "git sha json",
+    ),
+    (
+        "checksum = \"5da2cec255404e4fb440034d6608697a8d41bed440e50454f31af3176813e02e\"",
+        "Cargo.lock checksum",
+    ),
+    (
+        "github.com/pkg/errors v0.9.1 h1:FEBLx1zS214owpjy7qsBeixbURkuhQAwrK5UwLGTwt4=",
+        "go.sum",
+    ),
+    (
+        "  integrity sha1-Yzwsg+PaQqUC9SRmAiSA9CCCYd4=",
+        "yarn.lock integrity",
+    ),
+    ("md5sum: c76fb008f86bebb2737f6a6f0fb23c6f", "md5"),
+    (
+        "image: nginx@sha256:0d17b565c37bcbd895e9d92315a05c1c3c9a29f762b011a10c54a66cd53c9b31",
+        "image digest",
+    ),
+    (
+        "const HASH = \"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\";",
+        "hash constant",
+    ),
+    (
+        "\"ChangeToken\": \"abcd12f2-46da-4fdb-b8d5-fbd4c466928f\",",
+        "AWS idempotency token",
+    ),
+    (
+        "\"NextToken\": \"1LEphAU08/OHXCWwi+oGwodM+qTdF7LYQoRd6CpbxTmI\",",
+        "pagination cursor",
+    ),
+    (
+        "\"AWS::SecretsManager::Secret\": \"c85175a4ebcce361\",",
+        "type-name hash map",
+    ),
+    // encoded data
+    (
+        "//# sourceMappingURL=data:application/json;base64,eyJ2ZXJzaW9uIjozLCJzb3VyY2VzIjpbImluZGV4LnRzIl0sIm5hbWVzIjpbXSwibWFwcGluZ3MiOiJBQUFBIn0=",
+        "inline source map",
+    ),
+    (
+        "background: url(data:image/svg+xml;base64,PHN2ZyB4bWxucz0iaHR0cDovL3d3dy53My5vcmcvMjAwMC9zdmciIHZpZXdCb3g9IjAgMCAxNiAxNiI+PC9zdmc+);",
+        "css data uri",
+    ),
+    ("let expected = \"SGVsbG8gV29ybGQ=\";", "test vector"),
+    // public keys and certificates
+    (
+        "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABgQUvImZaYMEtKJGF2VDuiBNgkWb2sRPReNbA/TkB/yOaGglfIPk5VlDPk4C47bIkprJIoekk6P0K4uGpSSozBfGIy2EJAPnjR/rohtxlB3lex0XEw/yy6yxz4Uk0yGfuBXunJJm/oSHoNrKsFXJu59awr2qxPDjpLK4NFQV7FZmH+UzHQR1xfxRXmyqhAPu7NPpZP+rtJySLdi46tYBfB2WiucHX4PN8RJIb0/ZWTq338UKnJmjEfiI9Fu3YxHtGr8W67iYfU7JhUtJjuoOwN81JYuQ0gBJWuIXpyQUfMgsNuD856nrb0NdObex/PfrsyPZGVmZBp7omYPMBH8NXApHFeZDRoAkSaJGfJdnQYS deploy@ci",
+        "ssh rsa public key",
+    ),
+    (
+        "-----BEGIN CERTIFICATE-----\nMIIDdzCCAl+gAwIBAgIEAgAAuTANBgkqhkiG9w0BAQUFADBaMQswCQYDVQQGEwJJ\nRTESMBAGA1UEChMJQmFsdGltb3JlMRMwEQYDVQQLEwpDeWJlclRydXN0MSIwIAYD\n-----END CERTIFICATE-----",
+        "certificate",
+    ),
+    ("-----BEGIN PGP PUBLIC KEY BLOCK-----", "pgp public key"),
+    ("-----BEGIN RSA PUBLIC KEY-----", "rsa public key"),
+    (
+        "    certificate-authority-data: LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSUM1ekNDQWMrZ0F3SUJBZ0lCQURBTkJna3Foa2lHOXcwQkFRc0ZBREFWTVJNd0VRWURWUVFERXdwcmRXSmwK",
+        "kubeconfig CA",
+    ),
+    // documentation examples and placeholders
+    (
+        "token = \"ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"",
+        "x'd github token",
+    ),
+    ("GITHUB_TOKEN=<your-token>", "angle placeholder env"),
+    ("api_key: your_api_key_here", "your_ placeholder yaml"),
+    ("STRIPE_SECRET_KEY=sk_live_...", "elided stripe key"),
+    ("api_key = \"sk-...\"", "elided openai key"),
+    ("password = \"********\"", "masked"),
+    ("token: \"REPLACE_ME\"", "replace me"),
+    ("SECRET_KEY=change-me-in-production", "change-me"),
+    ("api_key = \"YOUR_API_KEY_HERE\"", "upper placeholder"),
+    (
+        "SLACK_WEBHOOK_URL=https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX",
+        "slack docs webhook",
+    ),
+    (
+        "Authorization: Bearer eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c",
+        "jwt.io example token",
+    ),
+    ("aws_secret_access_key = <secret>", "aws angle placeholder"),
+    ("password: \"{{ .Values.db.password }}\"", "helm template"),
+    ("password = \"{{ db_password }}\"", "jinja template"),
+    ("token: \"{{ lookup('env', 'TOKEN') }}\"", "ansible lookup"),
+    (
+        "<password>${env.MAVEN_PASSWORD}</password>",
+        "maven property",
+    ),
+    // reads from the environment or a secret store
+    ("export API_KEY=\"$API_KEY\"", "shell var"),
+    (
+        "export GITHUB_TOKEN=$(gh auth token)",
+        "command substitution",
+    ),
+    (
+        "SECRET_KEY = os.environ.get(\"SECRET_KEY\", \"\")",
+        "env get py",
+    ),
+    ("api_key = ENV[\"API_KEY\"]", "env ruby"),
+    ("let token = std::env::var(\"TOKEN\")?;", "env rust"),
+    ("$apiKey = getenv('API_KEY');", "env php"),
+    (
+        "var secret = Environment.GetEnvironmentVariable(\"SECRET\");",
+        "env c#",
+    ),
+    ("Password: os.Getenv(\"DB_PASSWORD\"),", "env go struct"),
+    ("token: ${{ secrets.GITHUB_TOKEN }}", "actions token"),
+    ("password: ${DB_PASSWORD}", "compose interpolation"),
+    ("api_key: !ENV ${API_KEY}", "yaml env tag"),
+    ("password = var.db_password", "terraform var"),
+    (
+        "client_secret = data.azurerm_key_vault_secret.sp.value",
+        "terraform data",
+    ),
+    (
+        "@Value(\"${db.password}\") private String password;",
+        "spring property",
+    ),
+    // code that handles secrets without containing one
+    (
+        "token = request.headers.get(\"Authorization\")",
+        "header read",
+    ),
+    (
+        "const token = jwt.sign({ sub: user.id }, process.env.JWT_SECRET, { expiresIn: \"1h\" });",
+        "jwt sign",
+    ),
+    ("const token = await getAccessToken();", "token call"),
+    (
+        "if (!token) throw new Error(\"missing token\");",
+        "token check",
+    ),
+    (
+        "password_hash = bcrypt.hashpw(password.encode(), bcrypt.gensalt())",
+        "hashing",
+    ),
+    ("user.password = hash_password(form.password.data)", "form"),
+    ("password = getpass.getpass(\"Password: \")", "getpass"),
+    ("read -s -p \"Password: \" PASSWORD", "shell read"),
+    (
+        "echo \"$DOCKER_PASSWORD\" | docker login -u \"$DOCKER_USERNAME\" --password-stdin",
+        "docker login",
+    ),
+    (
+        "headers = {\"Authorization\": f\"Bearer {token}\"}",
+        "f-string header",
+    ),
+    (
+        "curl -H \"Authorization: token $GITHUB_TOKEN\" https://api.github.com/user",
+        "curl env",
+    ),
+    ("token_type: \"Bearer\",", "token type"),
+    ("MAX_TOKENS = 4096", "llm tokens"),
+    (
+        "tokenizer = AutoTokenizer.from_pretrained(\"bert-base-uncased\")",
+        "tokenizer",
+    ),
+    ("const CSRF_TOKEN_HEADER = \"X-CSRF-Token\";", "header name"),
+    (
+        "ALLOW_CREDENTIALS = \"Access-Control-Allow-Credentials\"",
+        "cors header",
+    ),
+    ("@app.route(\"/api/token\", methods=[\"POST\"])", "route"),
+    // type annotations and declarations
+    ("token: string;", "ts field"),
+    ("apiKey?: string;", "ts optional field"),
+    ("private String password;", "java field"),
+    ("password: Optional[str] = None", "python optional"),
+    (
+        "secret: SecretStr = Field(..., env=\"SECRET\")",
+        "pydantic field",
+    ),
+    ("fn verify(token: &str) -> bool {", "rust signature"),
+    ("func Login(user, password string) error {", "go signature"),
+    ("Token string `json:\"token\"`", "go struct tag"),
+    ("pub api_key: String,", "rust field"),
+    // configuration that is not a secret
+    ("\"password\": \"Enter your password\",", "i18n"),
+    (
+        "\"forgot_password\": \"Forgot your password?\",",
+        "i18n question",
+    ),
+    (
+        "<input type=\"password\" name=\"password\" autocomplete=\"current-password\">",
+        "html input",
+    ),
+    (
+        "password_field = \"user_password_confirmation\"",
+        "field name",
+    ),
+    ("passwordMinLength: 12", "policy"),
+    (
+        "\"Action\": \"secretsmanager:GetSecretValue\",",
+        "iam action",
+    ),
+    (
+        "SecretId: arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/db-AbCdEf",
+        "secret arn",
+    ),
+    ("secretName: my-app-tls", "k8s secret name"),
+    ("        secretKeyRef:", "k8s secret ref"),
+    ("secret_name = \"prod/database/credentials\"", "secret path"),
+    (
+        "private_key_path = \"/etc/ssl/private/server.key\"",
+        "key path",
+    ),
+    (
+        "token_url = \"https://oauth2.googleapis.com/token\"",
+        "token endpoint",
+    ),
+    // connection strings without a real password
+    (
+        "DATABASE_URL=postgres://postgres:postgres@localhost:5432/app_dev",
+        "default postgres password",
+    ),
+    ("REDIS_URL=redis://localhost:6379/0", "redis no auth"),
+    (
+        "BROKER_URL=amqp://guest:guest@localhost:5672//",
+        "rabbitmq guest",
+    ),
+    (
+        "mongodb://${MONGO_USER}:${MONGO_PASSWORD}@mongo:27017/app",
+        "mongo interpolation",
+    ),
+    (
+        "url = \"https://user:pass@host.internal/path\"",
+        "url docs creds",
+    ),
+    (
+        "dsn = f\"postgresql://{user}:{password}@{host}/{db}\"",
+        "python format dsn",
+    ),
+    // keys that are public by design
+    (
+        "const stripe = Stripe(\"pk_live_51HqLyjWDarjtT1zdp7dcZ3XJUngmgMsRcgizeg8Psh4487Q7\");",
+        "stripe publishable",
+    ),
+    (
+        "NEXT_PUBLIC_STRIPE_PUBLISHABLE_KEY=pk_test_UngmgMsRcgizeg8Psh4487Q7",
+        "stripe publishable env",
+    ),
+    (
+        "ALGOLIA_SEARCH_API_KEY=c76fb008f86bebb2737f6a6f0fb23c6f",
+        "algolia search key",
+    ),
+    (
+        "docsearch({ appId: \"R2IYF7ETH7\", apiKey: \"c76fb008f86bebb2737f6a6f0fb23c6f\", indexName: \"docs\" });",
+        "docsearch config",
+    ),
+    (
+        "Sentry.init({ dsn: \"https://c76fb008f86bebb2737f6a6f0fb23c6f@o450123.ingest.sentry.io/5512345\" });",
+        "sentry dsn",
+    ),
+    (
+        "mapboxgl.accessToken = \"pk.eyJ1IjoiYWNtZSIsImEiOiJja3h5ejEyMzQwMDAwMnBxcjN4eXoifQ.UngmgMsRcgizeg8Psh4487\";",
+        "mapbox public token",
+    ),
+    (
+        "posthog.init(\"phc_UngmgMsRcgizeg8Psh4487Q7UngmgMsRcgizeg8Psh44\", { api_host: \"https://eu.i.posthog.com\" });",
+        "posthog project key",
+    ),
 ];
 
 #[test]
@@ -216,4 +485,46 @@ fn a_bad_rule_file_is_a_clear_error() {
     .unwrap_err()
     .to_string();
     assert!(err.contains("severity"), "{err}");
+}
+
+#[test]
+fn specific_rules_win_over_generic_assignments() {
+    let set = RuleSet::builtin();
+    for (template, want) in [
+        ("GITHUB_TOKEN=ghp_{36}", "github_pat"),
+        ("password = \"ghp_{36}\"", "github_pat"),
+        ("api_key: AIza{35:b64url}", "gcp_api_key"),
+        (
+            "  \"token\": \"xoxb-{12:digit}-{13:digit}-{24}\",",
+            "slack_bot_token",
+        ),
+        (
+            "OPENAI_API_KEY=sk-proj-{74:b64url}T3BlbkFJ{74:b64url}",
+            "openai_api_key",
+        ),
+        (
+            "export AWS_SECRET_ACCESS_KEY={40:b64}",
+            "aws_secret_access_key",
+        ),
+    ] {
+        let text = sample::expand(template, 5).unwrap();
+        assert_eq!(ids(set, &text), [want], "{text}");
+    }
+}
+
+#[test]
+fn many_keyword_hits_on_long_lines_find_every_secret() {
+    // A minified bundle: one long line full of keywords, with secrets on it and on the next line.
+    let set = RuleSet::builtin();
+    let a = sample::expand("ghp_{36}", 1).unwrap();
+    let b = sample::expand("glpat-{20}", 2).unwrap();
+    let c = sample::expand("xoxb-{12:digit}-{13:digit}-{24}", 3).unwrap();
+    let filler = "var t={token:e.token,password:n,apiKey:r};".repeat(2000);
+    let text = format!("{filler}x=\"{a}\";{filler}y=\"{b}\";{filler}\nz=\"{c}\";\n");
+    let found: Vec<&str> = set
+        .find(text.as_bytes())
+        .iter()
+        .map(|f| &text[f.span.clone()])
+        .collect();
+    assert_eq!(found, [a.as_str(), b.as_str(), c.as_str()]);
 }
