@@ -33,11 +33,30 @@ complete -c pretense -n "__fish_pretense_needs_command" -s q -l quiet -d 'Print 
 complete -c pretense -n "__fish_pretense_needs_command" -s v -l verbose -d 'More logging on stderr (-v info, -vv debug, -vvv trace); RUST_LOG overrides'
 complete -c pretense -n "__fish_pretense_needs_command" -s h -l help -d 'Print help'
 complete -c pretense -n "__fish_pretense_needs_command" -s V -l version -d 'Print version'
+complete -c pretense -n "__fish_pretense_needs_command" -f -a "start" -d 'Run the proxy on 127.0.0.1:9339 in the foreground'
 complete -c pretense -n "__fish_pretense_needs_command" -f -a "scan" -d 'Scan files, directories, stdin or the staged git changes for secrets'
+complete -c pretense -n "__fish_pretense_needs_command" -f -a "redact" -d 'Rewrite a file or stdin: rename declared identifiers, replace secrets, PII and terms'
+complete -c pretense -n "__fish_pretense_needs_command" -f -a "restore" -d 'Put the originals back into text that `redact` (or the proxy) rewrote'
+complete -c pretense -n "__fish_pretense_needs_command" -f -a "vault" -d 'Inspect or clear what pretense remembers (names, terms, PII; never secrets)'
+complete -c pretense -n "__fish_pretense_needs_command" -f -a "audit" -d 'Show the audit log of proxied requests'
 complete -c pretense -n "__fish_pretense_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c pretense -n "__fish_pretense_needs_command" -f -a "hook" -d 'Manage the git pre-commit hook'
 complete -c pretense -n "__fish_pretense_needs_command" -f -a "config" -d 'Print the effective configuration and the paths pretense uses'
 complete -c pretense -n "__fish_pretense_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c pretense -n "__fish_pretense_using_subcommand start" -l host -d 'Address to listen on [default: config server.host, 127.0.0.1]' -r
+complete -c pretense -n "__fish_pretense_using_subcommand start" -l port -d 'Port to listen on (0 picks a free one) [default: config server.port, 9339]' -r
+complete -c pretense -n "__fish_pretense_using_subcommand start" -l token -d 'Require this access token on every route (header x-pretense-token or /t/<token>/ prefix)' -r
+complete -c pretense -n "__fish_pretense_using_subcommand start" -l anthropic-url -d 'Anthropic upstream base URL [default: config upstream.anthropic]' -r
+complete -c pretense -n "__fish_pretense_using_subcommand start" -l openai-url -d 'OpenAI upstream base URL [default: config upstream.openai]' -r
+complete -c pretense -n "__fish_pretense_using_subcommand start" -l config -d 'Config file [default: the platform config dir\'s pretense/config.toml]' -r -F
+complete -c pretense -n "__fish_pretense_using_subcommand start" -l data-dir -d 'Directory for the vault, the audit log and the naming key [default: the platform data dir]' -r -F
+complete -c pretense -n "__fish_pretense_using_subcommand start" -l color -d 'When to colour output (NO_COLOR is honoured by `auto`)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c pretense -n "__fish_pretense_using_subcommand start" -s q -l quiet -d 'Print only results and errors'
+complete -c pretense -n "__fish_pretense_using_subcommand start" -s v -l verbose -d 'More logging on stderr (-v info, -vv debug, -vvv trace); RUST_LOG overrides'
+complete -c pretense -n "__fish_pretense_using_subcommand start" -s h -l help -d 'Print help'
+complete -c pretense -n "__fish_pretense_using_subcommand start" -s V -l version -d 'Print version'
 complete -c pretense -n "__fish_pretense_using_subcommand scan" -s f -l format -d 'Output format' -r -f -a "text\t''
 json\t''
 sarif\t''"
@@ -56,10 +75,97 @@ always\t''
 never\t''"
 complete -c pretense -n "__fish_pretense_using_subcommand scan" -l staged -d 'Scan the staged content of the git index instead of paths'
 complete -c pretense -n "__fish_pretense_using_subcommand scan" -l no-progress -d 'Never draw a progress bar'
+complete -c pretense -n "__fish_pretense_using_subcommand scan" -l identifiers -d 'List declared identifiers for directory scans too (single files always list them)'
 complete -c pretense -n "__fish_pretense_using_subcommand scan" -s q -l quiet -d 'Print only results and errors'
 complete -c pretense -n "__fish_pretense_using_subcommand scan" -s v -l verbose -d 'More logging on stderr (-v info, -vv debug, -vvv trace); RUST_LOG overrides'
 complete -c pretense -n "__fish_pretense_using_subcommand scan" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c pretense -n "__fish_pretense_using_subcommand scan" -s V -l version -d 'Print version'
+complete -c pretense -n "__fish_pretense_using_subcommand redact" -l lang -d 'Parse the whole input as this language (typescript, tsx, javascript, python, go, java)' -r
+complete -c pretense -n "__fish_pretense_using_subcommand redact" -l path -d 'The input\'s file path, for the language and `allow_paths` (defaults to FILE)' -r
+complete -c pretense -n "__fish_pretense_using_subcommand redact" -s f -l format -d 'Output format' -r -f -a "text\t'The rewritten text, byte for byte'
+json\t'`{ text, session, mutations, secrets, identifiers, pii, terms }`'"
+complete -c pretense -n "__fish_pretense_using_subcommand redact" -l session -d 'Session id to report (default: a new one)' -r
+complete -c pretense -n "__fish_pretense_using_subcommand redact" -l config -d 'Config file [default: the platform config dir\'s pretense/config.toml]' -r -F
+complete -c pretense -n "__fish_pretense_using_subcommand redact" -l data-dir -d 'Directory for the vault, the audit log and the naming key [default: the platform data dir]' -r -F
+complete -c pretense -n "__fish_pretense_using_subcommand redact" -l color -d 'When to colour output (NO_COLOR is honoured by `auto`)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c pretense -n "__fish_pretense_using_subcommand redact" -s q -l quiet -d 'Print only results and errors'
+complete -c pretense -n "__fish_pretense_using_subcommand redact" -s v -l verbose -d 'More logging on stderr (-v info, -vv debug, -vvv trace); RUST_LOG overrides'
+complete -c pretense -n "__fish_pretense_using_subcommand redact" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c pretense -n "__fish_pretense_using_subcommand redact" -s V -l version -d 'Print version'
+complete -c pretense -n "__fish_pretense_using_subcommand restore" -l config -d 'Config file [default: the platform config dir\'s pretense/config.toml]' -r -F
+complete -c pretense -n "__fish_pretense_using_subcommand restore" -l data-dir -d 'Directory for the vault, the audit log and the naming key [default: the platform data dir]' -r -F
+complete -c pretense -n "__fish_pretense_using_subcommand restore" -l color -d 'When to colour output (NO_COLOR is honoured by `auto`)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c pretense -n "__fish_pretense_using_subcommand restore" -s q -l quiet -d 'Print only results and errors'
+complete -c pretense -n "__fish_pretense_using_subcommand restore" -s v -l verbose -d 'More logging on stderr (-v info, -vv debug, -vvv trace); RUST_LOG overrides'
+complete -c pretense -n "__fish_pretense_using_subcommand restore" -s h -l help -d 'Print help'
+complete -c pretense -n "__fish_pretense_using_subcommand restore" -s V -l version -d 'Print version'
+complete -c pretense -n "__fish_pretense_using_subcommand vault; and not __fish_seen_subcommand_from list forget clear help" -l config -d 'Config file [default: the platform config dir\'s pretense/config.toml]' -r -F
+complete -c pretense -n "__fish_pretense_using_subcommand vault; and not __fish_seen_subcommand_from list forget clear help" -l data-dir -d 'Directory for the vault, the audit log and the naming key [default: the platform data dir]' -r -F
+complete -c pretense -n "__fish_pretense_using_subcommand vault; and not __fish_seen_subcommand_from list forget clear help" -l color -d 'When to colour output (NO_COLOR is honoured by `auto`)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c pretense -n "__fish_pretense_using_subcommand vault; and not __fish_seen_subcommand_from list forget clear help" -s q -l quiet -d 'Print only results and errors'
+complete -c pretense -n "__fish_pretense_using_subcommand vault; and not __fish_seen_subcommand_from list forget clear help" -s v -l verbose -d 'More logging on stderr (-v info, -vv debug, -vvv trace); RUST_LOG overrides'
+complete -c pretense -n "__fish_pretense_using_subcommand vault; and not __fish_seen_subcommand_from list forget clear help" -s h -l help -d 'Print help'
+complete -c pretense -n "__fish_pretense_using_subcommand vault; and not __fish_seen_subcommand_from list forget clear help" -s V -l version -d 'Print version'
+complete -c pretense -n "__fish_pretense_using_subcommand vault; and not __fish_seen_subcommand_from list forget clear help" -f -a "list" -d 'List remembered replacements'
+complete -c pretense -n "__fish_pretense_using_subcommand vault; and not __fish_seen_subcommand_from list forget clear help" -f -a "forget" -d 'Forget one original (an identifier in any casing, a term, or a PII value)'
+complete -c pretense -n "__fish_pretense_using_subcommand vault; and not __fish_seen_subcommand_from list forget clear help" -f -a "clear" -d 'Forget everything'
+complete -c pretense -n "__fish_pretense_using_subcommand vault; and not __fish_seen_subcommand_from list forget clear help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c pretense -n "__fish_pretense_using_subcommand vault; and __fish_seen_subcommand_from list" -l kind -d 'Only this kind: name, pii, term, function, class, email, ip, ...' -r
+complete -c pretense -n "__fish_pretense_using_subcommand vault; and __fish_seen_subcommand_from list" -s f -l format -d 'Output format' -r -f -a "table\t''
+json\t''"
+complete -c pretense -n "__fish_pretense_using_subcommand vault; and __fish_seen_subcommand_from list" -l config -d 'Config file [default: the platform config dir\'s pretense/config.toml]' -r -F
+complete -c pretense -n "__fish_pretense_using_subcommand vault; and __fish_seen_subcommand_from list" -l data-dir -d 'Directory for the vault, the audit log and the naming key [default: the platform data dir]' -r -F
+complete -c pretense -n "__fish_pretense_using_subcommand vault; and __fish_seen_subcommand_from list" -l color -d 'When to colour output (NO_COLOR is honoured by `auto`)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c pretense -n "__fish_pretense_using_subcommand vault; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print only results and errors'
+complete -c pretense -n "__fish_pretense_using_subcommand vault; and __fish_seen_subcommand_from list" -s v -l verbose -d 'More logging on stderr (-v info, -vv debug, -vvv trace); RUST_LOG overrides'
+complete -c pretense -n "__fish_pretense_using_subcommand vault; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
+complete -c pretense -n "__fish_pretense_using_subcommand vault; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
+complete -c pretense -n "__fish_pretense_using_subcommand vault; and __fish_seen_subcommand_from forget" -l config -d 'Config file [default: the platform config dir\'s pretense/config.toml]' -r -F
+complete -c pretense -n "__fish_pretense_using_subcommand vault; and __fish_seen_subcommand_from forget" -l data-dir -d 'Directory for the vault, the audit log and the naming key [default: the platform data dir]' -r -F
+complete -c pretense -n "__fish_pretense_using_subcommand vault; and __fish_seen_subcommand_from forget" -l color -d 'When to colour output (NO_COLOR is honoured by `auto`)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c pretense -n "__fish_pretense_using_subcommand vault; and __fish_seen_subcommand_from forget" -s q -l quiet -d 'Print only results and errors'
+complete -c pretense -n "__fish_pretense_using_subcommand vault; and __fish_seen_subcommand_from forget" -s v -l verbose -d 'More logging on stderr (-v info, -vv debug, -vvv trace); RUST_LOG overrides'
+complete -c pretense -n "__fish_pretense_using_subcommand vault; and __fish_seen_subcommand_from forget" -s h -l help -d 'Print help'
+complete -c pretense -n "__fish_pretense_using_subcommand vault; and __fish_seen_subcommand_from forget" -s V -l version -d 'Print version'
+complete -c pretense -n "__fish_pretense_using_subcommand vault; and __fish_seen_subcommand_from clear" -l config -d 'Config file [default: the platform config dir\'s pretense/config.toml]' -r -F
+complete -c pretense -n "__fish_pretense_using_subcommand vault; and __fish_seen_subcommand_from clear" -l data-dir -d 'Directory for the vault, the audit log and the naming key [default: the platform data dir]' -r -F
+complete -c pretense -n "__fish_pretense_using_subcommand vault; and __fish_seen_subcommand_from clear" -l color -d 'When to colour output (NO_COLOR is honoured by `auto`)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c pretense -n "__fish_pretense_using_subcommand vault; and __fish_seen_subcommand_from clear" -s q -l quiet -d 'Print only results and errors'
+complete -c pretense -n "__fish_pretense_using_subcommand vault; and __fish_seen_subcommand_from clear" -s v -l verbose -d 'More logging on stderr (-v info, -vv debug, -vvv trace); RUST_LOG overrides'
+complete -c pretense -n "__fish_pretense_using_subcommand vault; and __fish_seen_subcommand_from clear" -s h -l help -d 'Print help'
+complete -c pretense -n "__fish_pretense_using_subcommand vault; and __fish_seen_subcommand_from clear" -s V -l version -d 'Print version'
+complete -c pretense -n "__fish_pretense_using_subcommand vault; and __fish_seen_subcommand_from help" -f -a "list" -d 'List remembered replacements'
+complete -c pretense -n "__fish_pretense_using_subcommand vault; and __fish_seen_subcommand_from help" -f -a "forget" -d 'Forget one original (an identifier in any casing, a term, or a PII value)'
+complete -c pretense -n "__fish_pretense_using_subcommand vault; and __fish_seen_subcommand_from help" -f -a "clear" -d 'Forget everything'
+complete -c pretense -n "__fish_pretense_using_subcommand vault; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c pretense -n "__fish_pretense_using_subcommand audit" -s n -l limit -d 'How many rows (newest first)' -r
+complete -c pretense -n "__fish_pretense_using_subcommand audit" -l page -d 'Page of `--limit` rows (1-based)' -r
+complete -c pretense -n "__fish_pretense_using_subcommand audit" -l session -d 'Only this session' -r
+complete -c pretense -n "__fish_pretense_using_subcommand audit" -l since -d 'Only rows since this time: RFC 3339 or a duration such as 30m, 24h, 7d' -r
+complete -c pretense -n "__fish_pretense_using_subcommand audit" -s f -l format -d 'Output format' -r -f -a "table\t''
+json\t''
+csv\t''"
+complete -c pretense -n "__fish_pretense_using_subcommand audit" -l config -d 'Config file [default: the platform config dir\'s pretense/config.toml]' -r -F
+complete -c pretense -n "__fish_pretense_using_subcommand audit" -l data-dir -d 'Directory for the vault, the audit log and the naming key [default: the platform data dir]' -r -F
+complete -c pretense -n "__fish_pretense_using_subcommand audit" -l color -d 'When to colour output (NO_COLOR is honoured by `auto`)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c pretense -n "__fish_pretense_using_subcommand audit" -s q -l quiet -d 'Print only results and errors'
+complete -c pretense -n "__fish_pretense_using_subcommand audit" -s v -l verbose -d 'More logging on stderr (-v info, -vv debug, -vvv trace); RUST_LOG overrides'
+complete -c pretense -n "__fish_pretense_using_subcommand audit" -s h -l help -d 'Print help'
+complete -c pretense -n "__fish_pretense_using_subcommand audit" -s V -l version -d 'Print version'
 complete -c pretense -n "__fish_pretense_using_subcommand completions" -l config -d 'Config file [default: the platform config dir\'s pretense/config.toml]' -r -F
 complete -c pretense -n "__fish_pretense_using_subcommand completions" -l data-dir -d 'Directory for the vault, the audit log and the naming key [default: the platform data dir]' -r -F
 complete -c pretense -n "__fish_pretense_using_subcommand completions" -l color -d 'When to colour output (NO_COLOR is honoured by `auto`)' -r -f -a "auto\t''
@@ -113,10 +219,18 @@ complete -c pretense -n "__fish_pretense_using_subcommand config" -s q -l quiet 
 complete -c pretense -n "__fish_pretense_using_subcommand config" -s v -l verbose -d 'More logging on stderr (-v info, -vv debug, -vvv trace); RUST_LOG overrides'
 complete -c pretense -n "__fish_pretense_using_subcommand config" -s h -l help -d 'Print help'
 complete -c pretense -n "__fish_pretense_using_subcommand config" -s V -l version -d 'Print version'
-complete -c pretense -n "__fish_pretense_using_subcommand help; and not __fish_seen_subcommand_from scan completions hook config help" -f -a "scan" -d 'Scan files, directories, stdin or the staged git changes for secrets'
-complete -c pretense -n "__fish_pretense_using_subcommand help; and not __fish_seen_subcommand_from scan completions hook config help" -f -a "completions" -d 'Print a shell completion script'
-complete -c pretense -n "__fish_pretense_using_subcommand help; and not __fish_seen_subcommand_from scan completions hook config help" -f -a "hook" -d 'Manage the git pre-commit hook'
-complete -c pretense -n "__fish_pretense_using_subcommand help; and not __fish_seen_subcommand_from scan completions hook config help" -f -a "config" -d 'Print the effective configuration and the paths pretense uses'
-complete -c pretense -n "__fish_pretense_using_subcommand help; and not __fish_seen_subcommand_from scan completions hook config help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c pretense -n "__fish_pretense_using_subcommand help; and not __fish_seen_subcommand_from start scan redact restore vault audit completions hook config help" -f -a "start" -d 'Run the proxy on 127.0.0.1:9339 in the foreground'
+complete -c pretense -n "__fish_pretense_using_subcommand help; and not __fish_seen_subcommand_from start scan redact restore vault audit completions hook config help" -f -a "scan" -d 'Scan files, directories, stdin or the staged git changes for secrets'
+complete -c pretense -n "__fish_pretense_using_subcommand help; and not __fish_seen_subcommand_from start scan redact restore vault audit completions hook config help" -f -a "redact" -d 'Rewrite a file or stdin: rename declared identifiers, replace secrets, PII and terms'
+complete -c pretense -n "__fish_pretense_using_subcommand help; and not __fish_seen_subcommand_from start scan redact restore vault audit completions hook config help" -f -a "restore" -d 'Put the originals back into text that `redact` (or the proxy) rewrote'
+complete -c pretense -n "__fish_pretense_using_subcommand help; and not __fish_seen_subcommand_from start scan redact restore vault audit completions hook config help" -f -a "vault" -d 'Inspect or clear what pretense remembers (names, terms, PII; never secrets)'
+complete -c pretense -n "__fish_pretense_using_subcommand help; and not __fish_seen_subcommand_from start scan redact restore vault audit completions hook config help" -f -a "audit" -d 'Show the audit log of proxied requests'
+complete -c pretense -n "__fish_pretense_using_subcommand help; and not __fish_seen_subcommand_from start scan redact restore vault audit completions hook config help" -f -a "completions" -d 'Print a shell completion script'
+complete -c pretense -n "__fish_pretense_using_subcommand help; and not __fish_seen_subcommand_from start scan redact restore vault audit completions hook config help" -f -a "hook" -d 'Manage the git pre-commit hook'
+complete -c pretense -n "__fish_pretense_using_subcommand help; and not __fish_seen_subcommand_from start scan redact restore vault audit completions hook config help" -f -a "config" -d 'Print the effective configuration and the paths pretense uses'
+complete -c pretense -n "__fish_pretense_using_subcommand help; and not __fish_seen_subcommand_from start scan redact restore vault audit completions hook config help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c pretense -n "__fish_pretense_using_subcommand help; and __fish_seen_subcommand_from vault" -f -a "list" -d 'List remembered replacements'
+complete -c pretense -n "__fish_pretense_using_subcommand help; and __fish_seen_subcommand_from vault" -f -a "forget" -d 'Forget one original (an identifier in any casing, a term, or a PII value)'
+complete -c pretense -n "__fish_pretense_using_subcommand help; and __fish_seen_subcommand_from vault" -f -a "clear" -d 'Forget everything'
 complete -c pretense -n "__fish_pretense_using_subcommand help; and __fish_seen_subcommand_from hook" -f -a "install" -d 'Write .git/hooks/pre-commit (or core.hooksPath) to scan staged changes before each commit'
 complete -c pretense -n "__fish_pretense_using_subcommand help; and __fish_seen_subcommand_from hook" -f -a "uninstall" -d 'Remove the pre-commit hook if pretense wrote it'
