@@ -11,6 +11,8 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::hash::{Hash, Hasher};
+
+use rustc_hash::FxHashSet;
 use std::ops::Range;
 use std::sync::{Arc, Mutex};
 
@@ -19,10 +21,10 @@ use aho_corasick::AhoCorasick;
 use super::dictionary::Dictionary;
 use super::naming::{MARKER, NamingKey};
 use super::pii;
-use super::rename::{KnownNames, Layers};
+use super::rename::{KnownNames, Layers, Match, render};
 use super::restore::{self, Escape, Lookup, Mapping, NameEntry, Restorer};
 use super::segment;
-use super::vault::{self, Entry, Original, Snapshot, Vault};
+use super::vault::{self, Entry, Original, Vault};
 use super::words;
 use crate::config::{Config, SecretPolicy};
 use crate::lang::{self, Lang};
@@ -130,9 +132,7 @@ struct Egress {
 
 impl Egress {
     fn check(&self, text: &[u8]) -> Option<&'static str> {
-        let mut found = false;
-        Layers(&[&self.names]).for_each_match(text, |_, _, _, _, _, _| found = true);
-        if found {
+        if Layers(&[&self.names]).any(text) {
             return Some("identifier");
         }
         if let Some(ac) = &self.values
@@ -246,18 +246,6 @@ impl Lookup for SecretMemory {
     }
 }
 
-/// The vault's current names, for restore (reloaded when another process wrote).
-struct VaultLookup(Arc<Snapshot>);
-
-impl Lookup for VaultLookup {
-    fn name(&self, first: &str) -> Option<Arc<NameEntry>> {
-        Lookup::name(&self.0.mapping, first)
-    }
-    fn literal(&self, placeholder: &str) -> Option<Arc<str>> {
-        Lookup::literal(&self.0.mapping, placeholder)
-    }
-}
-
 /// The rewrite engine. Cheap to share (`Arc`); all methods take `&self`.
 pub struct Engine {
     key: NamingKey,
@@ -341,7 +329,7 @@ impl Engine {
 
     /// Rewrites `inputs` consistently (one conversation, or one file).
     pub fn redact(&self, inputs: &[Input<'_>]) -> Result<Redaction, Error> {
-        let snapshot = self.vault.snapshot()?;
+        let view = self.vault.view()?;
         let analyses = self.analyze(inputs);
 
         // Secrets first: under `block` nothing else matters.
@@ -361,7 +349,7 @@ impl Engine {
             return Err(Error::Blocked(secret_hits));
         }
 
-        // Known names: declared here (or always renamed) and not yet in the vault.
+        // Known names: the vault's, plus those declared here (or always renamed) not yet in it.
         let mut request = KnownNames::default();
         let mut request_meta: Vec<(&'static str, String)> = Vec::new();
         let mut kinds: HashMap<Vec<String>, &'static str> = HashMap::new();
@@ -370,7 +358,7 @@ impl Engine {
                 return;
             }
             kinds.entry(words.clone()).or_insert(kind);
-            if snapshot.known.id(&words).is_some() {
+            if view.name(&words).is_some() {
                 return;
             }
             let id = request.add(words);
@@ -384,45 +372,104 @@ impl Engine {
             }
         }
         for w in &self.always {
-            let display = w.join("_");
-            add(w.clone(), "always", display);
+            add(w.clone(), "always", w.join("_"));
         }
-        // Names no longer wanted are skipped even when the vault still has them.
-        let vault_known = &snapshot.known;
-        let layers_arr = [vault_known, &request];
-        let layers = Layers(&layers_arr);
+        let mut layer_list = view.known_layers();
+        let req_layer = layer_list.len();
+        layer_list.push(&request);
+        let layers = Layers(&layer_list);
+        let never = &self.never;
+        let wanted = |layer: usize, id: usize| !never.contains(layer_list[layer].words(id));
 
-        // Which names occur (outside protected spans), in first-seen order.
+        // One matching pass over the text outside protected spans; the rewrite reuses it. A text
+        // seen before reuses its memo unless a name learned since could occur in it.
+        let request_names: Vec<(u64, u64)> = (0..request.len())
+            .map(|id| {
+                let w = request.words(id);
+                (name_hash(w), word_hash(&w[0]))
+            })
+            .collect();
+        let memo_holds = |m: &Memo| {
+            m.generation == view.generation()
+                && view.names_since(m.seq).all(|w| {
+                    !m.words.contains(&word_hash(&w[0])) || m.extra.contains(&name_hash(w))
+                })
+                && request_names
+                    .iter()
+                    .all(|(full, first)| !m.words.contains(first) || m.extra.contains(full))
+        };
+        let locate = |words: &[String]| -> Option<(usize, usize)> {
+            view.locate(words)
+                .or_else(|| request.id(words).map(|id| (req_layer, id)))
+        };
+        let mut matches: Vec<Vec<Match>> = Vec::with_capacity(inputs.len());
+        let mut reused: Vec<Option<Arc<Memo>>> = Vec::with_capacity(inputs.len());
         let mut occurring: Vec<(usize, usize)> = Vec::new();
         let mut seen_pairs = HashSet::new();
         for (i, a) in analyses.iter().enumerate() {
-            for gap in gaps(inputs[i].text.len(), &a.protected) {
-                layers.for_each_match(&inputs[i].text[gap], |_, _, _, _, layer, id| {
-                    if seen_pairs.insert((layer, id)) {
-                        occurring.push((layer, id));
+            let memo = a.memo.lock().unwrap_or_else(|e| e.into_inner()).clone();
+            let from_memo = memo.as_ref().filter(|m| memo_holds(m)).and_then(|m| {
+                let ids: Option<Vec<(usize, usize)>> = m.names.iter().map(|w| locate(w)).collect();
+                let ids = ids?;
+                Some(
+                    m.matches
+                        .iter()
+                        .map(|(words, n)| Match {
+                            words: words.clone(),
+                            layer: ids[*n].0,
+                            id: ids[*n].1,
+                        })
+                        .collect::<Vec<Match>>(),
+                )
+            });
+            let found = match from_memo {
+                Some(found) => {
+                    reused.push(memo);
+                    found
+                }
+                None => {
+                    reused.push(None);
+                    let text = inputs[i].text;
+                    let mut found = Vec::new();
+                    for gap in gaps(text.len(), &a.protected) {
+                        for mut m in layers.find(&text[gap.clone()]) {
+                            if !wanted(m.layer, m.id) {
+                                continue;
+                            }
+                            for r in &mut m.words {
+                                *r = gap.start + r.start..gap.start + r.end;
+                            }
+                            found.push(m);
+                        }
                     }
-                });
+                    found
+                }
+            };
+            for m in &found {
+                if seen_pairs.insert((m.layer, m.id)) {
+                    occurring.push((m.layer, m.id));
+                }
             }
+            matches.push(found);
         }
-        let never = &self.never;
-        occurring.retain(|&(layer, id)| !never.contains(layers.0[layer].words(id)));
 
         // Replacement names must avoid every replacement in use and every zq-word in the texts.
-        let mut taken: HashSet<String> = snapshot.taken.clone();
+        let mut taken: HashSet<String> = HashSet::new();
         for a in &analyses {
             taken.extend(a.markers.iter().cloned());
         }
+        let is_free = |w: &str, taken: &HashSet<String>| !view.is_taken(w) && !taken.contains(w);
 
         let mut new_entries: Vec<Entry> = Vec::new();
         let mut seen_entries: Vec<Entry> = Vec::new();
         let mut request_repl: HashMap<usize, Vec<String>> = HashMap::new();
         for &(layer, id) in &occurring {
-            if layer == 0 {
-                seen_entries.push(snapshot.entries[snapshot.name_entries[id]].clone());
+            if layer < req_layer {
+                seen_entries.push(view.entry(layer, id).clone());
                 continue;
             }
             let words = request.words(id).to_vec();
-            let repl = self.fresh_name(&words, &mut taken);
+            let repl = self.fresh(&mut taken, &is_free, |a| self.key.name_words(&words, a));
             let (kind, display) = request_meta[id].clone();
             request_repl.insert(id, repl.clone());
             new_entries.push(Entry {
@@ -450,19 +497,25 @@ impl Engine {
                 } else {
                     pii_count += 1;
                 }
-                let repl = if let Some(e) = snapshot.literal(kind_name, &text) {
+                let repl = if let Some(e) = view.literal(kind_name, &text) {
                     seen_entries.push(e.clone());
                     e.replacement[0].clone()
                 } else {
                     let r = match kind {
                         None => self
-                            .fresh_name(std::slice::from_ref(&text), &mut taken)
+                            .fresh(&mut taken, &is_free, |a| {
+                                self.key.name_words(std::slice::from_ref(&text), a)
+                            })
                             .remove(0),
-                        Some(pk) => self.fresh_placeholder(
-                            pk.placeholder_kind(),
-                            text.as_bytes(),
-                            &mut taken,
-                        ),
+                        Some(pk) => self
+                            .fresh(&mut taken, &is_free, |a| {
+                                vec![self.key.placeholder(
+                                    pk.placeholder_kind(),
+                                    text.as_bytes(),
+                                    a,
+                                )]
+                            })
+                            .remove(0),
                     };
                     new_entries.push(Entry {
                         kind: kind_name.to_string(),
@@ -503,32 +556,39 @@ impl Engine {
             }
         }
 
-        // Rewrite.
+        // Rewrite: placeholders for protected spans, replacement words for matches.
+        let replacement = |layer: usize, id: usize| -> Option<&[String]> {
+            if layer < req_layer {
+                Some(&view.entry(layer, id).replacement[..])
+            } else {
+                request_repl.get(&id).map(|v| &v[..])
+            }
+        };
         let mut mapping = Mapping::default();
         let mut egress_values: Vec<(Vec<u8>, &'static str)> = Vec::new();
         let mut texts = Vec::with_capacity(inputs.len());
+        let memo_seq = view.seq_end();
+        let memo_extra: FxHashSet<u64> = request_names.iter().map(|(full, _)| *full).collect();
         for (i, a) in analyses.iter().enumerate() {
             let text = inputs[i].text;
             let mut out = Vec::with_capacity(text.len() + 64);
             let mut copied = 0;
-            let rename = |gap: &[u8], out: &mut Vec<u8>| {
-                layers.rename(
-                    gap,
-                    |layer, id| {
-                        if layer == 0 {
-                            if never.contains(vault_known.words(id)) {
-                                return None;
-                            }
-                            Some(&snapshot.entries[snapshot.name_entries[id]].replacement[..])
-                        } else {
-                            request_repl.get(&id).map(|v| &v[..])
-                        }
-                    },
-                    out,
-                );
-            };
+            let mut pending = matches[i].as_slice();
+            let reuse = reused[i].as_ref();
             for p in &a.protected {
-                rename(&text[copied..p.span.start], &mut out);
+                let upto = pending.partition_point(|m| m.words[0].start < p.span.start);
+                let (before, rest) = pending.split_at(upto);
+                pending = rest;
+                if reuse.is_none() {
+                    render_from(
+                        text,
+                        &mut copied,
+                        p.span.start,
+                        before,
+                        &replacement,
+                        &mut out,
+                    );
+                }
                 let value = &text[p.span.clone()];
                 let placeholder = match p.what {
                     Protected::Secret(_) => {
@@ -561,39 +621,72 @@ impl Engine {
                         }
                     }
                 };
-                out.extend_from_slice(placeholder.as_bytes());
-                copied = p.span.end;
+                if reuse.is_none() {
+                    out.extend_from_slice(placeholder.as_bytes());
+                    copied = p.span.end;
+                }
             }
-            rename(&text[copied..], &mut out);
-            texts.push(out);
+            match reuse {
+                Some(m) => texts.push(m.output.clone()),
+                None => {
+                    render_from(
+                        text,
+                        &mut copied,
+                        text.len(),
+                        pending,
+                        &replacement,
+                        &mut out,
+                    );
+                    // Remember this text's matches by name, for the next turn.
+                    let mut names: Vec<Vec<String>> = Vec::new();
+                    let mut index: HashMap<(usize, usize), usize> = HashMap::new();
+                    let memo_matches = matches[i]
+                        .iter()
+                        .map(|m| {
+                            let n = *index.entry((m.layer, m.id)).or_insert_with(|| {
+                                names.push(layer_list[m.layer].words(m.id).to_vec());
+                                names.len() - 1
+                            });
+                            (m.words.clone(), n)
+                        })
+                        .collect();
+                    let memo = Memo {
+                        generation: view.generation(),
+                        seq: memo_seq,
+                        extra: memo_extra.clone(),
+                        words: text_words(text, &a.protected),
+                        names,
+                        matches: memo_matches,
+                        output: out.clone(),
+                    };
+                    *a.memo.lock().unwrap_or_else(|e| e.into_inner()) = Some(Arc::new(memo));
+                    texts.push(out);
+                }
+            }
         }
 
         // Stats, the mapping of names, and the egress set.
         let mut identifiers: BTreeMap<String, usize> = BTreeMap::new();
         let mut egress_names = KnownNames::default();
         for &(layer, id) in &occurring {
-            let words = layers.0[layer].words(id).to_vec();
-            let (replacement, kind) = if layer == 0 {
-                let e = &snapshot.entries[snapshot.name_entries[id]];
-                (
-                    e.replacement.clone(),
-                    kinds
-                        .get(&words)
-                        .copied()
-                        .unwrap_or(e.kind.as_str())
-                        .to_string(),
-                )
+            let words = layer_list[layer].words(id).to_vec();
+            let Some(repl) = replacement(layer, id) else {
+                continue;
+            };
+            let kind = if layer < req_layer {
+                kinds
+                    .get(&words)
+                    .copied()
+                    .unwrap_or(view.entry(layer, id).kind.as_str())
+                    .to_string()
             } else {
-                let Some(r) = request_repl.get(&id) else {
-                    continue;
-                };
-                (r.clone(), request_meta[id].0.to_string())
+                request_meta[id].0.to_string()
             };
             *identifiers.entry(kind).or_default() += 1;
             egress_names.add(words.clone());
             mapping.insert_name(Arc::new(NameEntry {
                 original: words,
-                replacement,
+                replacement: repl.to_vec(),
                 term: None,
             }));
         }
@@ -621,6 +714,23 @@ impl Engine {
         })
     }
 
+    /// The first candidate (by attempt) whose first word is free; marks it taken.
+    fn fresh(
+        &self,
+        taken: &mut HashSet<String>,
+        is_free: &dyn Fn(&str, &HashSet<String>) -> bool,
+        candidate: impl Fn(u32) -> Vec<String>,
+    ) -> Vec<String> {
+        for attempt in 0.. {
+            let r = candidate(attempt);
+            if is_free(&r[0], taken) {
+                taken.insert(r[0].clone());
+                return r;
+            }
+        }
+        unreachable!("the loop returns")
+    }
+
     /// A streaming restorer for answers to `redaction` (or, with `None`, from the vault and this
     /// process's secret memory only).
     pub fn restorer(
@@ -638,8 +748,8 @@ impl Engine {
             layers.push(r.mapping.clone());
         }
         layers.push(self.secrets.clone());
-        if let Ok(s) = self.vault.snapshot() {
-            layers.push(Arc::new(VaultLookup(s)));
+        if let Ok(v) = self.vault.view() {
+            layers.push(Arc::new(v));
         }
         restore::Layers(layers)
     }
@@ -647,26 +757,6 @@ impl Engine {
     /// Restores a whole text.
     pub fn restore(&self, redaction: Option<&Redaction>, text: &str) -> String {
         self.restorer(redaction, Escape::None).restore_all(text)
-    }
-
-    fn fresh_name(&self, words: &[String], taken: &mut HashSet<String>) -> Vec<String> {
-        for attempt in 0.. {
-            let r = self.key.name_words(words, attempt);
-            if taken.insert(r[0].clone()) {
-                return r;
-            }
-        }
-        unreachable!("the loop returns")
-    }
-
-    fn fresh_placeholder(&self, kind: &str, value: &[u8], taken: &mut HashSet<String>) -> String {
-        for attempt in 0.. {
-            let p = self.key.placeholder(kind, value, attempt);
-            if taken.insert(p.clone()) {
-                return p;
-            }
-        }
-        unreachable!("the loop returns")
     }
 
     /// Per-input analysis: protected spans, declared names, marker words. Cached per text.
@@ -837,6 +927,9 @@ impl Engine {
 
 #[derive(Debug, Default)]
 struct Analysis {
+    /// Matches and output of the last rewrite of this text, reused while no name learned since
+    /// could occur in it.
+    memo: Mutex<Option<Arc<Memo>>>,
     /// Marker words (`zq…`) already in the text: new replacements must differ from them.
     markers: Vec<String>,
     secrets: Vec<(Range<usize>, usize)>,
@@ -844,6 +937,68 @@ struct Analysis {
     literals: Vec<(Range<usize>, Option<pii::Kind>)>,
     protected: Vec<ProtectedSpan>,
     declared: Vec<Declared>,
+}
+
+/// A text's matches and rewritten bytes, with what is needed to tell whether they still hold.
+#[derive(Debug)]
+struct Memo {
+    /// The vault generation they were computed in.
+    generation: u64,
+    /// Vault names from this sequence number on were unknown then...
+    seq: u64,
+    /// ...except these (hashes of names the request itself declared).
+    extra: FxHashSet<u64>,
+    /// Hashes of every lowercase word outside protected spans: a new name can match only if its
+    /// first word is one of them.
+    words: FxHashSet<u64>,
+    /// The distinct names matched, and the matches as (word ranges, index into `names`).
+    names: Vec<Vec<String>>,
+    matches: Vec<(Vec<Range<usize>>, usize)>,
+    output: Vec<u8>,
+}
+
+fn hash_bytes(bytes: impl Iterator<Item = u8>) -> u64 {
+    let mut h = rustc_hash::FxHasher::default();
+    for b in bytes {
+        h.write_u8(b);
+    }
+    h.finish()
+}
+
+fn word_hash(word: &str) -> u64 {
+    hash_bytes(word.bytes())
+}
+
+fn name_hash(words: &[String]) -> u64 {
+    hash_bytes(
+        words
+            .iter()
+            .flat_map(|w| w.bytes().chain(std::iter::once(b' '))),
+    )
+}
+
+/// Hashes of all lowercase words of `text` outside `protected`, with and without escape letters.
+fn text_words(text: &[u8], protected: &[ProtectedSpan]) -> FxHashSet<u64> {
+    let mut out = FxHashSet::default();
+    let mut ranges = Vec::new();
+    for gap in gaps(text.len(), protected) {
+        let g = &text[gap.clone()];
+        for tok in words::tokens(g) {
+            for start in [tok.start, tok.start + words::escape_skip(g, tok.start)] {
+                if start >= tok.end {
+                    continue;
+                }
+                let token = &g[start..tok.end];
+                words::split(token, &mut ranges);
+                for r in &ranges {
+                    out.insert(hash_bytes(
+                        token[r.clone()].iter().map(u8::to_ascii_lowercase),
+                    ));
+                }
+            }
+        }
+    }
+    out
 }
 
 #[derive(Debug, Clone)]
@@ -912,6 +1067,19 @@ fn declarations(lang: &'static Lang, code: &str) -> Arc<[Declared]> {
             })
         })
         .collect()
+}
+
+/// Renders the text from `*copied` to `upto`, with `matches` (all inside that range) replaced.
+fn render_from<'r>(
+    text: &[u8],
+    copied: &mut usize,
+    upto: usize,
+    matches: &[Match],
+    replacement: &dyn Fn(usize, usize) -> Option<&'r [String]>,
+    out: &mut Vec<u8>,
+) {
+    render(text, *copied..upto, matches, replacement, out);
+    *copied = upto;
 }
 
 /// Names made only of digits, or already a replacement, are left alone.

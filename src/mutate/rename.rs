@@ -5,8 +5,9 @@
 //! decides *which* names are known; this pass applies them everywhere (code, comments, strings,
 //! prose), and the egress check reuses it to prove nothing was missed.
 
-use std::collections::HashMap;
 use std::ops::Range;
+
+use rustc_hash::FxHashMap;
 
 use super::words::{self, Shape};
 
@@ -14,9 +15,18 @@ use super::words::{self, Shape};
 #[derive(Debug, Default, Clone)]
 pub struct KnownNames {
     names: Vec<Vec<String>>,
-    index: HashMap<Vec<String>, usize>,
+    index: FxHashMap<Vec<String>, usize>,
     /// First word → names starting with it, longest first.
-    by_first: HashMap<String, Vec<usize>>,
+    by_first: FxHashMap<String, Vec<usize>>,
+    /// A cheap filter on (first byte, length) of first words, so that most words of a text are
+    /// rejected without hashing them (64 words of bits once the first name is added).
+    filter: Vec<u64>,
+}
+
+fn filter_slot(first: u8, len: usize) -> (usize, u64) {
+    let h = (first as usize).wrapping_mul(31) ^ len.min(63);
+    let bit = h & 4095;
+    (bit / 64, 1u64 << (bit % 64))
 }
 
 impl KnownNames {
@@ -27,6 +37,11 @@ impl KnownNames {
         }
         let id = self.names.len();
         let first = words[0].clone();
+        let (i, bit) = filter_slot(first.as_bytes()[0], first.len());
+        if self.filter.is_empty() {
+            self.filter = vec![0; 64];
+        }
+        self.filter[i] |= bit;
         self.index.insert(words.clone(), id);
         self.names.push(words);
         let list = self.by_first.entry(first).or_default();
@@ -52,13 +67,18 @@ impl KnownNames {
         self.names.is_empty()
     }
 
+    fn may_start(&self, lower_first: u8, len: usize) -> bool {
+        let (i, bit) = filter_slot(lower_first, len);
+        self.filter.get(i).is_some_and(|f| f & bit != 0)
+    }
+
     /// The ids of the known names that occur in `text`.
     pub fn occurring(&self, text: &[u8], out: &mut Vec<usize>) {
-        Layers(&[self]).for_each_match(text, |_, _, _, _, _, id| {
-            if !out.contains(&id) {
-                out.push(id);
+        for m in Layers(&[self]).find(text) {
+            if !out.contains(&m.id) {
+                out.push(m.id);
             }
-        });
+        }
     }
 
     /// Appends `text` to `out` with every occurrence of a name whose `replacement(id)` is `Some`
@@ -69,8 +89,17 @@ impl KnownNames {
         replacement: impl Fn(usize) -> Option<&'r [String]>,
         out: &mut Vec<u8>,
     ) -> usize {
-        Layers(&[self]).rename(text, |_, id| replacement(id), out)
+        let matches = Layers(&[self]).find(text);
+        render(text, 0..text.len(), &matches, |_, id| replacement(id), out)
     }
+}
+
+/// One occurrence of a known name: the byte ranges of its words in the text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Match {
+    pub words: Vec<Range<usize>>,
+    pub layer: usize,
+    pub id: usize,
 }
 
 /// Several name sets searched together (the vault's and a request's); a match is `(layer, id)`.
@@ -78,37 +107,40 @@ impl KnownNames {
 pub struct Layers<'a>(pub &'a [&'a KnownNames]);
 
 impl Layers<'_> {
-    /// Calls `f(token_start, word_ranges, first_word, word_count, layer, id)` for every match in
-    /// `text`, leftmost-longest within each token across all layers.
-    pub fn for_each_match(
-        &self,
-        text: &[u8],
-        mut f: impl FnMut(usize, &[Range<usize>], usize, usize, usize, usize),
-    ) {
+    /// Every occurrence of a known name in `text`, in order, leftmost-longest within each token
+    /// across all layers.
+    pub fn find(&self, text: &[u8]) -> Vec<Match> {
+        let mut out = Vec::new();
         if self.0.iter().all(|k| k.is_empty()) {
-            return;
+            return out;
         }
         let mut ranges = Vec::new();
-        let mut lower: Vec<String> = Vec::new();
-        let mut found: Vec<(usize, usize, usize, usize)> = Vec::new();
+        let mut buf = String::new();
         for tok in words::tokens(text) {
             // A token glued to an escape (`\nreconcile`) is matched without the escape letter
             // first, and as written only if that finds nothing (`C:\reconcile.ts`): restore and
             // the egress check use the same rule, so the two directions agree.
             let skip = words::escape_skip(text, tok.start);
-            let mut start = tok.start + skip;
-            if start < tok.end {
-                self.match_token(text, start..tok.end, &mut ranges, &mut lower, &mut found);
+            let before = out.len();
+            if tok.start + skip < tok.end {
+                self.match_token(
+                    text,
+                    tok.start + skip..tok.end,
+                    &mut ranges,
+                    &mut buf,
+                    &mut out,
+                );
             }
-            if found.is_empty() && skip > 0 {
-                start = tok.start;
-                self.match_token(text, tok.clone(), &mut ranges, &mut lower, &mut found);
+            if out.len() == before && skip > 0 {
+                self.match_token(text, tok.clone(), &mut ranges, &mut buf, &mut out);
             }
-            for &(w, len, layer, id) in &found {
-                f(start, &ranges, w, len, layer, id);
-            }
-            found.clear();
         }
+        out
+    }
+
+    /// Whether any known name occurs in `text` (the egress check).
+    pub fn any(&self, text: &[u8]) -> bool {
+        !self.find(text).is_empty()
     }
 
     fn match_token(
@@ -116,23 +148,24 @@ impl Layers<'_> {
         text: &[u8],
         tok: Range<usize>,
         ranges: &mut Vec<Range<usize>>,
-        lower: &mut Vec<String>,
-        found: &mut Vec<(usize, usize, usize, usize)>,
+        buf: &mut String,
+        out: &mut Vec<Match>,
     ) {
-        let token = &text[tok];
+        let token = &text[tok.clone()];
         words::split(token, ranges);
-        lower.clear();
-        lower.extend(ranges.iter().map(|r| {
-            token[r.clone()]
-                .iter()
-                .map(|b| b.to_ascii_lowercase() as char)
-                .collect()
-        }));
         let mut w = 0;
         while w < ranges.len() {
+            let word = &token[ranges[w].clone()];
+            let lower_first = word[0].to_ascii_lowercase();
+            if !self.0.iter().any(|k| k.may_start(lower_first, word.len())) {
+                w += 1;
+                continue;
+            }
+            buf.clear();
+            buf.extend(word.iter().map(|b| b.to_ascii_lowercase() as char));
             let mut best: Option<(usize, usize, usize)> = None;
             for (layer, known) in self.0.iter().enumerate() {
-                let Some(cands) = known.by_first.get(&lower[w]) else {
+                let Some(cands) = known.by_first.get(buf.as_str()) else {
                     continue;
                 };
                 for &id in cands {
@@ -140,8 +173,11 @@ impl Layers<'_> {
                     if best.is_some_and(|(_, _, len)| len >= name.len()) {
                         break;
                     }
-                    if w + name.len() <= lower.len()
-                        && name.iter().zip(&lower[w..]).all(|(a, b)| a == b)
+                    if w + name.len() <= ranges.len()
+                        && name[1..]
+                            .iter()
+                            .zip(&ranges[w + 1..])
+                            .all(|(n, r)| token[r.clone()].eq_ignore_ascii_case(n.as_bytes()))
                     {
                         best = Some((layer, id, name.len()));
                         break;
@@ -150,7 +186,14 @@ impl Layers<'_> {
             }
             match best {
                 Some((layer, id, len)) => {
-                    found.push((w, len, layer, id));
+                    out.push(Match {
+                        words: ranges[w..w + len]
+                            .iter()
+                            .map(|r| tok.start + r.start..tok.start + r.end)
+                            .collect(),
+                        layer,
+                        id,
+                    });
                     w += len;
                 }
                 None => w += 1,
@@ -165,32 +208,45 @@ impl Layers<'_> {
         replacement: impl Fn(usize, usize) -> Option<&'r [String]>,
         out: &mut Vec<u8>,
     ) -> usize {
-        let mut copied = 0;
-        let mut count = 0;
-        let mut s = String::new();
-        self.for_each_match(text, |tok_start, ranges, w, len, layer, id| {
-            let Some(repl) = replacement(layer, id) else {
-                return;
-            };
-            for (j, r) in ranges[w..w + len].iter().enumerate() {
-                let abs = tok_start + r.start..tok_start + r.end;
-                out.extend_from_slice(&text[copied..abs.start]);
-                s.clear();
-                Shape::of(&text[abs.clone()]).render(&repl[j], &mut s);
-                out.extend_from_slice(s.as_bytes());
-                copied = abs.end;
-            }
-            count += 1;
-        });
-        out.extend_from_slice(&text[copied..]);
-        count
+        let matches = self.find(text);
+        render(text, 0..text.len(), &matches, replacement, out)
     }
+}
+
+/// Appends `text[range]` to `out` with `matches` (found in `text`, all inside `range`) replaced by
+/// their replacement words in the shapes of the words they replace. Returns how many were replaced.
+pub fn render<'r>(
+    text: &[u8],
+    range: Range<usize>,
+    matches: &[Match],
+    replacement: impl Fn(usize, usize) -> Option<&'r [String]>,
+    out: &mut Vec<u8>,
+) -> usize {
+    let mut copied = range.start;
+    let mut count = 0;
+    let mut s = String::new();
+    for m in matches {
+        let Some(repl) = replacement(m.layer, m.id) else {
+            continue;
+        };
+        for (j, r) in m.words.iter().enumerate() {
+            out.extend_from_slice(&text[copied..r.start]);
+            s.clear();
+            Shape::of(&text[r.clone()]).render(&repl[j], &mut s);
+            out.extend_from_slice(s.as_bytes());
+            copied = r.end;
+        }
+        count += 1;
+    }
+    out.extend_from_slice(&text[copied..range.end]);
+    count
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::mutate::restore::{Mapping, NameEntry, restore};
+    use std::collections::HashMap;
     use std::sync::Arc;
 
     fn w(s: &str) -> Vec<String> {

@@ -13,7 +13,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use super::naming::create_private_dir;
 use super::rename::KnownNames;
-use super::restore::{Mapping, NameEntry};
+use super::restore::{Lookup, Mapping, NameEntry};
 
 /// Vault errors.
 #[derive(Debug, thiserror::Error)]
@@ -159,11 +159,17 @@ pub struct Snapshot {
     pub literal_index: std::collections::HashMap<String, usize>,
     /// Every replacement first word and placeholder in use: new names must avoid them.
     pub taken: std::collections::HashSet<String>,
+    /// Sequence number of `entries[0]` (entry `k` has `first_seq + k`): tells memoized matches
+    /// which names they have not seen yet.
+    pub first_seq: u64,
 }
 
 impl Snapshot {
-    fn build(entries: Vec<Entry>) -> Snapshot {
-        let mut s = Snapshot::default();
+    fn build(entries: Vec<Entry>, first_seq: u64) -> Snapshot {
+        let mut s = Snapshot {
+            first_seq,
+            ..Snapshot::default()
+        };
         for (i, e) in entries.iter().enumerate() {
             s.taken.insert(e.first().to_string());
             match &e.original {
@@ -212,11 +218,117 @@ impl Snapshot {
     }
 }
 
+/// What a request sees of the vault: a large base snapshot and a small one of recent additions,
+/// so learning a name never rebuilds the whole vault in memory.
+#[derive(Debug, Clone, Default)]
+pub struct View {
+    parts: Vec<Arc<Snapshot>>,
+    generation: u64,
+}
+
+impl View {
+    /// The name sets, one layer per part.
+    pub fn known_layers(&self) -> Vec<&KnownNames> {
+        self.parts.iter().map(|p| &p.known).collect()
+    }
+
+    /// The entry of name `id` of layer `part` (as returned by [`View::known_layers`]).
+    pub fn entry(&self, part: usize, id: usize) -> &Entry {
+        let p = &self.parts[part];
+        &p.entries[p.name_entries[id]]
+    }
+
+    /// The entry for a name (by lowercase words), if recorded.
+    pub fn name(&self, words: &[String]) -> Option<&Entry> {
+        self.parts.iter().rev().find_map(|p| p.name(words))
+    }
+
+    /// The entry for a literal (`kind`, exact text), if recorded.
+    pub fn literal(&self, kind: &str, text: &str) -> Option<&Entry> {
+        self.parts.iter().rev().find_map(|p| p.literal(kind, text))
+    }
+
+    /// Whether a replacement first word or placeholder is in use.
+    pub fn is_taken(&self, first: &str) -> bool {
+        self.parts.iter().any(|p| p.taken.contains(first))
+    }
+
+    /// Every entry.
+    pub fn entries(&self) -> impl Iterator<Item = &Entry> {
+        self.parts.iter().flat_map(|p| p.entries.iter())
+    }
+
+    /// Changes whenever names may have been removed or renumbered (a reload, forget, clear):
+    /// memoized matches of another generation are void.
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+
+    /// The sequence number the next recorded entry will get.
+    pub fn seq_end(&self) -> u64 {
+        self.parts
+            .last()
+            .map_or(0, |p| p.first_seq + p.entries.len() as u64)
+    }
+
+    /// Names recorded at or after sequence number `seq`.
+    pub fn names_since(&self, seq: u64) -> impl Iterator<Item = &[String]> {
+        self.parts.iter().flat_map(move |p| {
+            let skip = seq.saturating_sub(p.first_seq) as usize;
+            p.entries
+                .iter()
+                .skip(skip)
+                .filter_map(|e| match &e.original {
+                    Original::Name { words, .. } => Some(words.as_slice()),
+                    Original::Literal(_) => None,
+                })
+        })
+    }
+
+    /// Where a name (by lowercase words) is in [`View::known_layers`]: `(part, id)`.
+    pub fn locate(&self, words: &[String]) -> Option<(usize, usize)> {
+        self.parts
+            .iter()
+            .enumerate()
+            .rev()
+            .find_map(|(i, p)| p.known.id(words).map(|id| (i, id)))
+    }
+}
+
+impl Lookup for View {
+    fn name(&self, first_lower: &str) -> Option<Arc<NameEntry>> {
+        self.parts
+            .iter()
+            .rev()
+            .find_map(|p| Lookup::name(&p.mapping, first_lower))
+    }
+    fn literal(&self, placeholder: &str) -> Option<Arc<str>> {
+        self.parts
+            .iter()
+            .rev()
+            .find_map(|p| Lookup::literal(&p.mapping, placeholder))
+    }
+}
+
+/// Recent additions are merged into the base snapshot past this many entries.
+const RECENT_MAX: usize = 2048;
+
+struct Cached {
+    /// `PRAGMA data_version` when loaded: another process's commit changes it.
+    version: i64,
+    generation: u64,
+    base: Arc<Snapshot>,
+    recent: Arc<Snapshot>,
+}
+
 /// The vault database.
 pub struct Vault {
     path: String,
     conn: Mutex<Connection>,
-    snapshot: RwLock<(i64, Arc<Snapshot>)>,
+    cached: RwLock<Cached>,
+    /// When this process last refreshed each entry's `last_seen` (the snapshots keep the value
+    /// they were loaded with).
+    touched: Mutex<std::collections::HashMap<String, i64>>,
 }
 
 impl std::fmt::Debug for Vault {
@@ -277,7 +389,13 @@ impl Vault {
         let vault = Vault {
             path,
             conn: Mutex::new(conn),
-            snapshot: RwLock::new((-1, Arc::new(Snapshot::default()))),
+            cached: RwLock::new(Cached {
+                version: -1,
+                generation: 0,
+                base: Arc::new(Snapshot::default()),
+                recent: Arc::new(Snapshot::default()),
+            }),
+            touched: Mutex::new(std::collections::HashMap::new()),
         };
         vault.reload(true)?;
         Ok(vault)
@@ -304,15 +422,18 @@ impl Vault {
         f(&conn).map_err(self.sql_err())
     }
 
-    /// The current snapshot, reloaded first if another process changed the database.
-    pub fn snapshot(&self) -> Result<Arc<Snapshot>, Error> {
+    /// The current view, reloaded first if another process changed the database.
+    pub fn view(&self) -> Result<View, Error> {
         self.reload(false)?;
-        Ok(self
-            .snapshot
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .1
-            .clone())
+        let c = self.cached.read().unwrap_or_else(|e| e.into_inner());
+        let mut parts = vec![c.base.clone()];
+        if !c.recent.entries.is_empty() {
+            parts.push(c.recent.clone());
+        }
+        Ok(View {
+            parts,
+            generation: c.generation,
+        })
     }
 
     fn reload(&self, force: bool) -> Result<(), Error> {
@@ -320,14 +441,47 @@ impl Vault {
         let version: i64 = conn
             .query_row("PRAGMA data_version", [], |r| r.get(0))
             .map_err(self.sql_err())?;
-        if !force && self.snapshot.read().unwrap_or_else(|e| e.into_inner()).0 == version {
+        if !force
+            && self
+                .cached
+                .read()
+                .unwrap_or_else(|e| e.into_inner())
+                .version
+                == version
+        {
             return Ok(());
         }
         let entries = load_entries(&conn, None).map_err(self.sql_err())?;
         drop(conn);
-        *self.snapshot.write().unwrap_or_else(|e| e.into_inner()) =
-            (version, Arc::new(Snapshot::build(entries)));
+        let mut c = self.cached.write().unwrap_or_else(|e| e.into_inner());
+        let n = entries.len() as u64;
+        c.version = version;
+        c.generation += 1;
+        c.base = Arc::new(Snapshot::build(entries, 0));
+        c.recent = Arc::new(Snapshot::build(Vec::new(), n));
         Ok(())
+    }
+
+    /// Adds entries this process stored to the recent snapshot (merging into the base when it
+    /// grows), without reading the database again.
+    fn remember(&self, stored: &[Entry]) {
+        if stored.is_empty() {
+            return;
+        }
+        let mut c = self.cached.write().unwrap_or_else(|e| e.into_inner());
+        let mut recent: Vec<Entry> = c.recent.entries.clone();
+        recent.extend(stored.iter().cloned());
+        if recent.len() > RECENT_MAX {
+            let mut all = c.base.entries.clone();
+            all.extend(recent);
+            let n = all.len() as u64;
+            c.generation += 1;
+            c.base = Arc::new(Snapshot::build(all, 0));
+            c.recent = Arc::new(Snapshot::build(Vec::new(), n));
+        } else {
+            let first = c.recent.first_seq;
+            c.recent = Arc::new(Snapshot::build(recent, first));
+        }
     }
 
     /// Records new entries and refreshes `last_seen` of `seen` ones. A new entry whose first word
@@ -340,80 +494,102 @@ impl Vault {
         seen: &[Entry],
         retry: &dyn Fn(&Entry, u32) -> Vec<String>,
     ) -> Result<Vec<Entry>, Error> {
-        if new.is_empty() && seen.is_empty() {
+        let t = now();
+        // Refreshing last_seen at most daily keeps a busy conversation from writing every turn.
+        let stale: Vec<String> = {
+            let touched = self.touched.lock().unwrap_or_else(|e| e.into_inner());
+            seen.iter()
+                .filter(|e| t - touched.get(&e.key()).copied().unwrap_or(e.last_seen) > 86_400)
+                .map(Entry::key)
+                .collect()
+        };
+        if new.is_empty() && stale.is_empty() {
             return Ok(Vec::new());
         }
-        let t = now();
         let mut stored = Vec::with_capacity(new.len());
         {
             let mut conn = self.conn();
             let tx = conn.transaction().map_err(self.sql_err())?;
-            for mut e in new {
-                let key = e.key();
-                let mut attempt = 1;
-                loop {
-                    let res = tx.execute(
+            {
+                let mut insert = tx
+                    .prepare_cached(
                         "INSERT INTO vault (kind, key, original, replacement, first, created, last_seen)
                          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
-                        params![e.kind, key, e.display(), e.replacement.join(" "), e.first(), t],
-                    );
-                    match res {
-                        Ok(_) => {
-                            e.last_seen = t;
-                            stored.push(e);
-                            break;
-                        }
-                        Err(rusqlite::Error::SqliteFailure(f, _))
-                            if f.code == rusqlite::ErrorCode::ConstraintViolation =>
-                        {
-                            // Same name already stored (a concurrent process): use theirs.
-                            let existing: Option<String> = tx
-                                .query_row(
-                                    "SELECT replacement FROM vault WHERE key = ?1",
-                                    [&key],
-                                    |r| r.get(0),
-                                )
-                                .optional()
-                                .map_err(self.sql_err())?;
-                            if let Some(repl) = existing {
-                                e.replacement = repl.split(' ').map(String::from).collect();
+                    )
+                    .map_err(self.sql_err())?;
+                for mut e in new {
+                    let key = e.key();
+                    let mut attempt = 1;
+                    loop {
+                        let res = insert.execute(params![
+                            e.kind,
+                            key,
+                            e.display(),
+                            e.replacement.join(" "),
+                            e.first(),
+                            t
+                        ]);
+                        match res {
+                            Ok(_) => {
+                                e.last_seen = t;
                                 stored.push(e);
                                 break;
                             }
-                            e.replacement = retry(&e, attempt);
-                            attempt += 1;
-                            if attempt > 64 {
+                            Err(rusqlite::Error::SqliteFailure(f, _))
+                                if f.code == rusqlite::ErrorCode::ConstraintViolation =>
+                            {
+                                // Same original already stored (a concurrent process): use theirs.
+                                let existing: Option<String> = tx
+                                    .query_row(
+                                        "SELECT replacement FROM vault WHERE key = ?1",
+                                        [&key],
+                                        |r| r.get(0),
+                                    )
+                                    .optional()
+                                    .map_err(self.sql_err())?;
+                                if let Some(repl) = existing {
+                                    e.replacement = repl.split(' ').map(String::from).collect();
+                                    stored.push(e);
+                                    break;
+                                }
+                                e.replacement = retry(&e, attempt);
+                                attempt += 1;
+                                if attempt > 64 {
+                                    return Err(Error::Sqlite {
+                                        path: self.path.clone(),
+                                        source: rusqlite::Error::SqliteFailure(
+                                            f,
+                                            Some("no free replacement name".into()),
+                                        ),
+                                    });
+                                }
+                            }
+                            Err(source) => {
                                 return Err(Error::Sqlite {
                                     path: self.path.clone(),
-                                    source: rusqlite::Error::SqliteFailure(
-                                        f,
-                                        Some("no free replacement name".into()),
-                                    ),
+                                    source,
                                 });
                             }
                         }
-                        Err(source) => {
-                            return Err(Error::Sqlite {
-                                path: self.path.clone(),
-                                source,
-                            });
-                        }
                     }
                 }
-            }
-            // Refreshing last_seen at most daily keeps a busy conversation from writing every turn.
-            for e in seen {
-                if t - e.last_seen > 86_400 {
-                    tx.execute(
-                        "UPDATE vault SET last_seen = ?1 WHERE key = ?2",
-                        params![t, e.key()],
-                    )
+                let mut touch = tx
+                    .prepare_cached("UPDATE vault SET last_seen = ?1 WHERE key = ?2")
                     .map_err(self.sql_err())?;
+                for key in &stale {
+                    touch.execute(params![t, key]).map_err(self.sql_err())?;
                 }
             }
             tx.commit().map_err(self.sql_err())?;
         }
-        self.reload(true)?;
+        {
+            let mut touched = self.touched.lock().unwrap_or_else(|e| e.into_inner());
+            for key in stale {
+                touched.insert(key, t);
+            }
+        }
+        // Entries another process wrote first are already in the database but not in memory.
+        self.remember(&stored);
         Ok(stored)
     }
 
@@ -559,13 +735,13 @@ mod tests {
             )
             .unwrap();
         assert_eq!(stored.len(), 1);
-        let s = v.snapshot().unwrap();
+        let s = v.view().unwrap();
         assert!(
             s.name(&["get".into(), "user".into(), "token".into()])
                 .is_some()
         );
-        assert!(s.mapping.name_by_first("zqbokami").is_some());
-        assert!(s.taken.contains("zqbokami"));
+        assert!(Lookup::name(&s, "zqbokami").is_some());
+        assert!(s.is_taken("zqbokami"));
         assert_eq!(stored[0].replacement_display(), "zqbokamiFutiLova");
 
         // A different name whose first word collides is retried.
@@ -586,7 +762,7 @@ mod tests {
         );
         assert_eq!(v.list(None).unwrap().len(), 1);
         assert_eq!(v.clear().unwrap(), 1);
-        assert!(v.snapshot().unwrap().entries.is_empty());
+        assert_eq!(v.view().unwrap().entries().count(), 0);
     }
 
     #[test]
@@ -595,7 +771,7 @@ mod tests {
         let path = dir.path().join("sub/pretense.db");
         let a = Vault::open(&path).unwrap();
         let b = Vault::open(&path).unwrap();
-        assert!(a.snapshot().unwrap().entries.is_empty());
+        assert_eq!(a.view().unwrap().entries().count(), 0);
         b.record(
             vec![name("fooBarBaz", "zqaaaaaa bebe bibi")],
             &[],
@@ -603,7 +779,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(
-            a.snapshot().unwrap().entries.len(),
+            a.view().unwrap().entries().count(),
             1,
             "reloaded after another writer"
         );

@@ -293,3 +293,43 @@ fn invalid_utf8_round_trips_byte_for_byte() {
     back.extend(restorer.finish_bytes());
     assert_eq!(back, data);
 }
+
+#[test]
+fn memoized_texts_follow_names_learned_and_forgotten_later() {
+    let vault = Arc::new(Vault::open_in_memory().unwrap());
+    let e = engine_with(&Config::default(), vault.clone());
+    let history = "please call settleMerchantBatch now";
+    let once = |extra: &str| -> String {
+        let inputs = [
+            Input::text(history),
+            Input {
+                text: extra.as_bytes(),
+                lang: lang::from_name("typescript"),
+                path: None,
+            },
+        ];
+        let r = e.redact(&inputs).unwrap();
+        String::from_utf8(r.texts[0].clone()).unwrap()
+    };
+    // Not declared anywhere yet: left as it is (and memoized that way).
+    assert_eq!(once("const x = 1;"), history);
+    assert_eq!(once("const y = 2;"), history);
+    // A later turn declares it: the memoized history must be rewritten now.
+    let renamed = once("function settleMerchantBatch() {}");
+    assert!(!renamed.contains("settleMerchantBatch"), "{renamed}");
+    // Still renamed in the next turn, from the vault, without the declaration.
+    assert_eq!(once("const z = 3;"), renamed);
+    // Forgotten: the history goes back to its original words.
+    assert_eq!(e.vault().forget("settleMerchantBatch").unwrap(), 1);
+    assert_eq!(once("const w = 4;"), history);
+    // Learned by another process (another engine on the same vault): seen here too.
+    let other = engine_with(&Config::default(), vault);
+    other
+        .redact(&[Input {
+            text: b"function settleMerchantBatch() {}",
+            lang: lang::from_name("typescript"),
+            path: None,
+        }])
+        .unwrap();
+    assert!(!once("const v = 5;").contains("settleMerchantBatch"));
+}
