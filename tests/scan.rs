@@ -424,3 +424,57 @@ fn hook_install_blocks_a_commit_with_a_secret() {
     assert_eq!(code(&dir.run(&["hook", "uninstall"])), 0);
     assert!(!dir.join(".git/hooks/pre-commit").exists());
 }
+
+#[test]
+fn identifiers_are_listed_for_single_files_and_with_the_flag() {
+    let dir = Dir::new();
+    dir.create(
+        "src/auth.ts",
+        "import { Injectable } from \"@nestjs/common\";\nexport function getUserToken(accountId: string) {\n  const data = accountId;\n  return data;\n}\n",
+    );
+    let out = dir.run(&["scan", "--format", "json", "src/auth.ts"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let v = json(&out);
+    let ids = v["identifiers"].as_array().unwrap();
+    let find = |n: &str| {
+        ids.iter()
+            .find(|i| i["name"] == n)
+            .unwrap_or_else(|| panic!("{n} missing: {v:#}"))
+    };
+    assert_eq!(find("getUserToken")["kind"], "function");
+    assert_eq!(find("getUserToken")["mutable"], true);
+    assert_eq!(find("getUserToken")["line"], 2);
+    assert_eq!(find("getUserToken")["file"], "src/auth.ts");
+    assert_eq!(find("accountId")["kind"], "parameter");
+    assert_eq!(find("data")["mutable"], false, "generic names stay");
+    assert_eq!(find("Injectable")["mutable"], false, "package imports stay");
+    assert_eq!(v["summary"]["identifiers_found"], ids.len());
+    assert_eq!(
+        v["summary"]["risk_score"], 0,
+        "identifiers never count as risk"
+    );
+    // Directory scans stay secrets-only unless asked.
+    let out = dir.run(&["scan", "--format", "json", "src"]);
+    assert!(json(&out)["identifiers"].as_array().unwrap().is_empty());
+    let out = dir.run(&["scan", "--format", "json", "--identifiers", "src"]);
+    assert!(!json(&out)["identifiers"].as_array().unwrap().is_empty());
+    // The never list marks a name as not mutable.
+    dir.create("c.toml", "[identifiers]\nnever = [\"getUserToken\"]\n");
+    let out = dir.run(&[
+        "--config",
+        "c.toml",
+        "scan",
+        "--format",
+        "json",
+        "src/auth.ts",
+    ]);
+    let v = json(&out);
+    let gut = v["identifiers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["name"] == "getUserToken")
+        .unwrap()
+        .clone();
+    assert_eq!(gut["mutable"], false);
+}

@@ -155,6 +155,15 @@ impl Scanner {
     /// Scans one buffer. `path` is the path as the user gave it (or `-`, or the repository path):
     /// it appears in the report and in the fingerprint.
     pub fn scan_bytes(&self, path: &str, data: &[u8]) -> FileOutcome {
+        let mut out = self.scan_secrets(path, data);
+        if self.identifiers && !out.skipped {
+            out.identifiers = self.identifiers_in(path, data, None);
+        }
+        out
+    }
+
+    /// [`Scanner::scan_bytes`] without identifiers.
+    fn scan_secrets(&self, path: &str, data: &[u8]) -> FileOutcome {
         if is_binary(data) {
             return FileOutcome {
                 skipped: true,
@@ -165,9 +174,6 @@ impl Scanner {
             bytes: data.len() as u64,
             ..FileOutcome::default()
         };
-        if self.identifiers {
-            out.identifiers = self.identifiers_in(path, data, None);
-        }
         if self.allow.path_allowed(path) {
             return out;
         }
@@ -224,14 +230,16 @@ pub fn report_for_text(
     lang: Option<&'static Lang>,
 ) -> Report {
     let mut report = Report::default();
-    let outcome = scanner.scan_bytes(path, data);
+    let outcome = scanner.scan_secrets(path, data);
     if outcome.skipped {
         report.summary.files_skipped = 1;
     } else {
         report.summary.files_scanned = 1;
         report.summary.bytes_scanned = outcome.bytes;
         report.secrets = outcome.secrets;
-        report.identifiers = scanner.identifiers_in(path, data, lang);
+        if scanner.identifiers {
+            report.identifiers = scanner.identifiers_in(path, data, lang);
+        }
     }
     report.finish();
     report

@@ -35,8 +35,23 @@ pub fn scan_paths(
     on_error: &mut dyn FnMut(&str),
 ) -> Report {
     let started = Instant::now();
-    let mut builder = WalkBuilder::new(&paths[0]);
-    for p in &paths[1..] {
+    let mut report = Report::default();
+    // Files named on the command line are read directly: the walker's threads and its search
+    // for ignore files up the tree cost more than scanning one file.
+    let (files, dirs): (Vec<&PathBuf>, Vec<&PathBuf>) = paths.iter().partition(|p| !p.is_dir());
+    let mut buf = Vec::new();
+    for f in files {
+        let msg = scan_file(scanner, f, &mut buf);
+        collect(&mut report, msg, on_error);
+    }
+    if dirs.is_empty() {
+        report.summary.elapsed = started.elapsed();
+        report.finish();
+        return report;
+    }
+    scanner.rules.prepare_for_bulk();
+    let mut builder = WalkBuilder::new(dirs[0]);
+    for p in &dirs[1..] {
         builder.add(p);
     }
     builder
@@ -57,7 +72,6 @@ pub fn scan_paths(
     let ticker = progress.then(|| spawn_progress(counters.clone(), done.clone()));
 
     let (tx, rx) = mpsc::channel::<Msg>();
-    let mut report = Report::default();
     std::thread::scope(|s| {
         s.spawn(|| {
             walker.run(|| {
@@ -89,20 +103,7 @@ pub fn scan_paths(
             drop(tx);
         });
         for msg in rx {
-            match msg {
-                Msg::File(f) if f.skipped => report.summary.files_skipped += 1,
-                Msg::File(f) => {
-                    report.summary.files_scanned += 1;
-                    report.summary.bytes_scanned += f.bytes;
-                    report.secrets.extend(f.secrets);
-                    report.identifiers.extend(f.identifiers);
-                }
-                Msg::Skipped => report.summary.files_skipped += 1,
-                Msg::Error(e) => {
-                    report.summary.files_errored += 1;
-                    on_error(&e);
-                }
-            }
+            collect(&mut report, msg, on_error);
         }
     });
     done.store(true, Ordering::Relaxed);
@@ -112,6 +113,23 @@ pub fn scan_paths(
     report.summary.elapsed = started.elapsed();
     report.finish();
     report
+}
+
+fn collect(report: &mut Report, msg: Msg, on_error: &mut dyn FnMut(&str)) {
+    match msg {
+        Msg::File(f) if f.skipped => report.summary.files_skipped += 1,
+        Msg::File(f) => {
+            report.summary.files_scanned += 1;
+            report.summary.bytes_scanned += f.bytes;
+            report.secrets.extend(f.secrets);
+            report.identifiers.extend(f.identifiers);
+        }
+        Msg::Skipped => report.summary.files_skipped += 1,
+        Msg::Error(e) => {
+            report.summary.files_errored += 1;
+            on_error(&e);
+        }
+    }
 }
 
 fn scan_file(scanner: &Scanner, path: &Path, buf: &mut Vec<u8>) -> Msg {

@@ -129,7 +129,13 @@ const ALLOW_MARKERS: &[&[u8]] = &[
 #[derive(Debug)]
 pub struct RuleSet {
     rules: Vec<Rule>,
+    /// The keywords, lowercase, one per prefilter pattern.
+    keywords: Vec<String>,
+    /// Quick to build (~1 ms): what a one-file scan or a single request uses.
     prefilter: AhoCorasick,
+    /// ~3× faster to search, ~5 ms to build: built by [`RuleSet::prepare_for_bulk`] for
+    /// directory scans and the daemon.
+    fast_prefilter: OnceLock<AhoCorasick>,
     /// For each prefilter pattern, the rules that listed it as a keyword.
     keyword_rules: Vec<Vec<usize>>,
     /// Rules without keywords run everywhere (discouraged; none of the built-in rules do).
@@ -144,14 +150,27 @@ impl RuleSet {
     pub fn builtin() -> &'static RuleSet {
         static SET: OnceLock<RuleSet> = OnceLock::new();
         SET.get_or_init(|| {
-            RuleSet::parse(BUILTIN_SRC, "rules/secrets.toml")
+            // Every embedded regex is compiled by a unit test, so start-up skips the syntax check.
+            rules::parse(BUILTIN_SRC, "rules/secrets.toml", true)
                 .expect("embedded rules are valid (checked by unit tests)")
         })
     }
 
     /// Parses a rule file in the `rules/secrets.toml` format. `origin` names it in errors.
     pub fn parse(src: &str, origin: &str) -> Result<RuleSet, Error> {
-        rules::parse(src, origin)
+        rules::parse(src, origin, false)
+    }
+
+    /// Builds the faster keyword automaton before scanning a lot of text.
+    pub fn prepare_for_bulk(&self) {
+        self.fast_prefilter.get_or_init(|| {
+            AhoCorasick::builder()
+                .ascii_case_insensitive(true)
+                .match_kind(aho_corasick::MatchKind::Standard)
+                .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+                .build(&self.keywords)
+                .unwrap_or_else(|_| self.prefilter.clone())
+        });
     }
 
     pub fn rules(&self) -> &[Rule] {
@@ -168,7 +187,8 @@ impl RuleSet {
         // Keywords never span lines, so hits on the line just computed reuse its bounds: without
         // this, a minified bundle (one multi-megabyte line, thousands of hits) is quadratic.
         let mut line: Range<usize> = 0..0;
-        for m in self.prefilter.find_overlapping_iter(text) {
+        let prefilter = self.fast_prefilter.get().unwrap_or(&self.prefilter);
+        for m in prefilter.find_overlapping_iter(text) {
             if !(line.start <= m.start() && m.end() <= line.end) {
                 line = line_bounds(text, m.start(), m.end());
             }
@@ -183,6 +203,37 @@ impl RuleSet {
         }
         for &r in &self.unfiltered {
             triggered[r] = Some(std::iter::once(0..text.len()).collect());
+        }
+
+        // Compiling a rule costs more than running it; when a text wakes several rules for the
+        // first time, compile them on every core.
+        let cold: Vec<usize> = triggered
+            .iter()
+            .enumerate()
+            .filter(|(r, w)| w.is_some() && self.rules[*r].compiled.get().is_none())
+            .map(|(r, _)| r)
+            .collect();
+        if cold.len() >= 4 {
+            let threads = std::thread::available_parallelism()
+                .map_or(1, |n| n.get())
+                .min(cold.len());
+            let next = std::sync::atomic::AtomicUsize::new(0);
+            std::thread::scope(|s| {
+                for _ in 1..threads {
+                    s.spawn(|| {
+                        while let Some(&r) =
+                            cold.get(next.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
+                        {
+                            let _ = self.rules[r].compiled();
+                        }
+                    });
+                }
+                while let Some(&r) =
+                    cold.get(next.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
+                {
+                    let _ = self.rules[r].compiled();
+                }
+            });
         }
 
         let mut found = Vec::new();
