@@ -76,7 +76,7 @@ Register-ArgumentCompleter -Native -CommandName 'pretense' -ScriptBlock {
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output (NO_COLOR is honoured by `auto`)')
             [CompletionResult]::new('--staged', '--staged', [CompletionResultType]::ParameterName, 'Scan the staged content of the git index instead of paths')
             [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'Never draw a progress bar')
-            [CompletionResult]::new('--identifiers', '--identifiers', [CompletionResultType]::ParameterName, 'List declared identifiers for directory scans too (single files always list them)')
+            [CompletionResult]::new('--identifiers', '--identifiers', [CompletionResultType]::ParameterName, 'List declared identifiers in JSON/SARIF for directory scans too (single files always do)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only results and errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only results and errors')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More logging on stderr (-v info, -vv debug, -vvv trace); RUST_LOG overrides')

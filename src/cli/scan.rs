@@ -167,7 +167,7 @@ fn scan_stdin(scanner: &Scanner) -> anyhow::Result<Report> {
         report.finish();
         return Ok(report);
     }
-    let mut report = scan::report_for_text(scanner, "-", &data, None);
+    let mut report = scan::report_for_text(scanner, "-", &data, None, scanner.identifiers);
     report.summary.elapsed = started.elapsed();
     Ok(report)
 }

@@ -58,9 +58,7 @@ pub fn run(ctx: &Context, args: StartArgs) -> anyhow::Result<ExitCode> {
     settings.validate().map_err(anyhow::Error::msg)?;
     let engine = Arc::new(ctx.engine()?);
     crate::secrets::RuleSet::builtin().prepare_for_bulk();
-    let mut scanner = crate::scan::Scanner::new(&ctx.config)?;
-    scanner.identifiers = true;
-    let scanner = Arc::new(scanner);
+    let scanner = Arc::new(crate::scan::Scanner::new(&ctx.config)?);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .thread_name("pretense")

@@ -238,7 +238,8 @@ pub async fn scan(state: &State, req: Request<Incoming>) -> Result<Response<Body
         })?),
         None => None,
     };
-    let report = crate::scan::report_for_text(&state.scanner, filename, content.as_bytes(), lang);
+    let report =
+        crate::scan::report_for_text(&state.scanner, filename, content.as_bytes(), lang, true);
     let v = serde_json::to_value(&report).map_err(|e| ProxyError::internal(e.to_string()))?;
     Ok(json_response(StatusCode::OK, &v))
 }

@@ -222,12 +222,13 @@ impl Scanner {
     }
 }
 
-/// A one-text report (stdin, `POST /scan`), identifiers included.
+/// A one-text report (stdin, `POST /scan`), with identifiers when asked.
 pub fn report_for_text(
     scanner: &Scanner,
     path: &str,
     data: &[u8],
     lang: Option<&'static Lang>,
+    identifiers: bool,
 ) -> Report {
     let mut report = Report::default();
     let outcome = scanner.scan_secrets(path, data);
@@ -237,7 +238,7 @@ pub fn report_for_text(
         report.summary.files_scanned = 1;
         report.summary.bytes_scanned = outcome.bytes;
         report.secrets = outcome.secrets;
-        if scanner.identifiers {
+        if identifiers {
             report.identifiers = scanner.identifiers_in(path, data, lang);
         }
     }
