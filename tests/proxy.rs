@@ -21,31 +21,34 @@ use crate::upstream::{Chunking, FakeUpstream, Reply, anthropic, openai};
 use crate::util::fake;
 
 /// TypeScript whose declared names must never reach the upstream.
-const CODE: &str = "```ts\nexport class LedgerReconciler {\n  async reconcileLedgerEntries(accountNumber: string): Promise<number> {\n    const pendingSettlements = await fetchSettlements(accountNumber);\n    return pendingSettlements.length;\n  }\n}\n```\n";
-const DECLARED: &[&str] = &[
+pub(crate) const CODE: &str = "```ts\nexport class LedgerReconciler {\n  async reconcileLedgerEntries(accountNumber: string): Promise<number> {\n    const pendingSettlements = await fetchSettlements(accountNumber);\n    return pendingSettlements.length;\n  }\n}\n```\n";
+pub(crate) const DECLARED: &[&str] = &[
     "LedgerReconciler",
     "reconcileLedgerEntries",
     "accountNumber",
     "pendingSettlements",
 ];
 
-fn question() -> String {
+pub(crate) fn question() -> String {
     format!("{CODE}\nWhy does reconcileLedgerEntries() return 0 for LedgerReconciler?")
 }
 
-struct Harness {
+pub(crate) struct Harness {
     server: Option<Server>,
-    url: String,
-    upstream: FakeUpstream,
+    pub(crate) url: String,
+    pub(crate) upstream: FakeUpstream,
     _data: tempfile::TempDir,
 }
 
 impl Harness {
-    async fn start(tweak: impl FnOnce(&mut Config)) -> Harness {
+    pub(crate) async fn start(tweak: impl FnOnce(&mut Config)) -> Harness {
         Self::start_with(FakeUpstream::start().await, tweak).await
     }
 
-    async fn start_with(upstream: FakeUpstream, tweak: impl FnOnce(&mut Config)) -> Harness {
+    pub(crate) async fn start_with(
+        upstream: FakeUpstream,
+        tweak: impl FnOnce(&mut Config),
+    ) -> Harness {
         let data = tempfile::tempdir().expect("temp data dir");
         let mut config = Config::default();
         config.server.port = 0;
@@ -71,7 +74,7 @@ impl Harness {
     }
 
     /// The last request the upstream received, as text.
-    fn last_body(&self) -> String {
+    pub(crate) fn last_body(&self) -> String {
         self.upstream
             .received()
             .last()
@@ -79,29 +82,29 @@ impl Harness {
             .body_str()
     }
 
-    async fn stop(mut self) {
+    pub(crate) async fn stop(mut self) {
         if let Some(s) = self.server.take() {
             s.shutdown().await;
         }
     }
 }
 
-struct Answer {
-    status: StatusCode,
-    headers: HeaderMap,
-    body: Vec<u8>,
+pub(crate) struct Answer {
+    pub(crate) status: StatusCode,
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: Vec<u8>,
 }
 
 impl Answer {
-    fn json(&self) -> Value {
+    pub(crate) fn json(&self) -> Value {
         serde_json::from_slice(&self.body)
             .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text()))
     }
-    fn text(&self) -> String {
+    pub(crate) fn text(&self) -> String {
         String::from_utf8_lossy(&self.body).into_owned()
     }
     /// The `data:` payloads of an event stream, parsed (except `[DONE]`).
-    fn events(&self) -> Vec<Value> {
+    pub(crate) fn events(&self) -> Vec<Value> {
         self.text()
             .split("\n\n")
             .filter_map(|ev| ev.lines().find_map(|l| l.strip_prefix("data: ")))
@@ -113,7 +116,7 @@ impl Answer {
     }
 }
 
-async fn send(
+pub(crate) async fn send(
     url: &str,
     method: &str,
     path: &str,
@@ -147,7 +150,7 @@ async fn send(
     }
 }
 
-async fn post(h: &Harness, path: &str, body: Value) -> Answer {
+pub(crate) async fn post(h: &Harness, path: &str, body: Value) -> Answer {
     send(
         &h.url,
         "POST",
@@ -162,7 +165,7 @@ async fn post(h: &Harness, path: &str, body: Value) -> Answer {
     .await
 }
 
-fn assert_clean(upstream_body: &str) {
+pub(crate) fn assert_clean(upstream_body: &str) {
     for name in DECLARED {
         assert!(
             !upstream_body.contains(name),
@@ -172,7 +175,7 @@ fn assert_clean(upstream_body: &str) {
 }
 
 /// Replacement names (zq-words) in a text, in order of appearance.
-fn replacements(text: &str) -> Vec<String> {
+pub(crate) fn replacements(text: &str) -> Vec<String> {
     let re = regex::Regex::new(r"[Zz][Qq][A-Za-z]+").expect("regex");
     let mut out: Vec<String> = re.find_iter(text).map(|m| m.as_str().to_string()).collect();
     out.dedup();

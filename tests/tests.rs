@@ -9,5 +9,6 @@ mod connect_proxy;
 mod daemon;
 mod engine;
 mod proxy;
+mod responses;
 mod scan;
 mod upstream_selftest;
