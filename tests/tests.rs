@@ -11,4 +11,5 @@ mod engine;
 mod proxy;
 mod responses;
 mod scan;
+mod sdk;
 mod upstream_selftest;
