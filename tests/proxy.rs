@@ -73,6 +73,11 @@ impl Harness {
         }
     }
 
+    /// The daemon's data dir (vault, audit log, key).
+    pub(crate) fn data_dir(&self) -> &std::path::Path {
+        self._data.path()
+    }
+
     /// The last request the upstream received, as text.
     pub(crate) fn last_body(&self) -> String {
         self.upstream

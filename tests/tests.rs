@@ -9,6 +9,7 @@ mod connect_proxy;
 mod daemon;
 mod engine;
 mod proxy;
+mod redact;
 mod responses;
 mod scan;
 mod sdk;
