@@ -87,8 +87,12 @@ fn secrets_are_replaced_never_stored_and_not_restorable_by_the_cli() {
     let redacted = stdout(&out);
     assert!(!redacted.contains(&key));
     assert!(
-        redacted.contains("GITHUB_TOKEN = \"PRETENSE_SECRET_"),
-        "{redacted}"
+        redacted.contains(" = \"PRETENSE_SECRET_"),
+        "inside the same quotes: {redacted}"
+    );
+    assert!(
+        !redacted.contains("GITHUB_TOKEN"),
+        "a declared constant: {redacted}"
     );
     assert!(redacted.contains("PRETENSE_EMAIL_"), "{redacted}");
     assert!(stderr(&out).contains("secret"), "{}", stderr(&out));
