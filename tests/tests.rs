@@ -13,4 +13,5 @@ mod redact;
 mod responses;
 mod scan;
 mod sdk;
+mod snapshots;
 mod upstream_selftest;
