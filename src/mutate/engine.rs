@@ -98,6 +98,8 @@ pub struct Redaction {
     pub terms: usize,
     pub pii: usize,
     egress: Egress,
+    /// Hashes of outputs reused from an earlier rewrite (checked for egress when first made).
+    reused: FxHashSet<u64>,
 }
 
 impl Redaction {
@@ -115,8 +117,15 @@ impl Redaction {
     }
 
     /// Checks one outgoing string for any original this batch replaced. Returns what kind of
-    /// original survived (never the original itself).
+    /// original survived (never the original itself). A text this engine already produced and
+    /// checked in an earlier turn, unchanged since, is not matched again.
     pub fn egress_violation(&self, text: &str) -> Option<&'static str> {
+        if !self.reused.is_empty()
+            && text.len() >= 256
+            && self.reused.contains(&output_hash(text.as_bytes()))
+        {
+            return None;
+        }
         self.egress.check(text.as_bytes())
     }
 }
@@ -124,7 +133,11 @@ impl Redaction {
 /// The originals a request replaced, to prove none of them leaves.
 #[derive(Debug, Default)]
 struct Egress {
-    names: KnownNames,
+    /// Every name the vault knows, and those this request declared: stricter than only the names
+    /// that occurred, and free to build.
+    view: vault::View,
+    request: KnownNames,
+    never: Arc<HashSet<Vec<String>>>,
     values: Option<AhoCorasick>,
     value_kinds: Vec<&'static str>,
     terms: Option<Arc<Dictionary>>,
@@ -132,7 +145,13 @@ struct Egress {
 
 impl Egress {
     fn check(&self, text: &[u8]) -> Option<&'static str> {
-        if Layers(&[&self.names]).any(text) {
+        let mut layers = self.view.known_layers();
+        layers.push(&self.request);
+        let found = Layers(&layers).find(text);
+        if found
+            .iter()
+            .any(|m| !self.never.contains(layers[m.layer].words(m.id)))
+        {
             return Some("identifier");
         }
         if let Some(ac) = &self.values
@@ -257,7 +276,7 @@ pub struct Engine {
     pii: pii::Detector,
     dictionary: Arc<Dictionary>,
     always: Vec<Vec<String>>,
-    never: HashSet<Vec<String>>,
+    never: Arc<HashSet<Vec<String>>>,
     vault: Arc<Vault>,
     /// Declarations of code segments (the same block recurs in different messages).
     segments: Mutex<Cache<Arc<[Declared]>>>,
@@ -266,8 +285,8 @@ pub struct Engine {
     secrets: Arc<SecretMemory>,
 }
 
-/// Segments smaller than this are not worth a thread.
-const PARALLEL_MIN_BYTES: usize = 32 * 1024;
+/// Below this much fresh code, a second thread costs more than it saves.
+const PARALLEL_MIN_BYTES: usize = 8 * 1024;
 
 impl Engine {
     /// An engine for `config`, naming with `key`, recording in `vault`.
@@ -307,7 +326,7 @@ impl Engine {
                 Dictionary::new(&config.dictionary).map_err(|e| bad(e.to_string()))?,
             ),
             always: split(&config.identifiers.always),
-            never: split(&config.identifiers.never).into_iter().collect(),
+            never: Arc::new(split(&config.identifiers.never).into_iter().collect()),
             vault,
             segments: Mutex::new(Cache::new(8192)),
             texts: Mutex::new(Cache::new(16384)),
@@ -408,43 +427,49 @@ impl Engine {
         let mut seen_pairs = HashSet::new();
         for (i, a) in analyses.iter().enumerate() {
             let memo = a.memo.lock().unwrap_or_else(|e| e.into_inner()).clone();
-            let from_memo = memo.as_ref().filter(|m| memo_holds(m)).and_then(|m| {
-                let ids: Option<Vec<(usize, usize)>> = m.names.iter().map(|w| locate(w)).collect();
-                let ids = ids?;
-                Some(
-                    m.matches
-                        .iter()
-                        .map(|(words, n)| Match {
-                            words: words.clone(),
-                            layer: ids[*n].0,
-                            id: ids[*n].1,
-                        })
-                        .collect::<Vec<Match>>(),
-                )
+            // A memo that still holds gives the names directly; its output is reused as it is.
+            let memo_ids = memo.as_ref().filter(|m| memo_holds(m)).and_then(|m| {
+                m.names
+                    .iter()
+                    .map(|w| locate(w))
+                    .collect::<Option<Vec<(usize, usize)>>>()
             });
-            let found = match from_memo {
-                Some(found) => {
-                    reused.push(memo);
-                    found
-                }
-                None => {
-                    reused.push(None);
-                    let text = inputs[i].text;
-                    let mut found = Vec::new();
-                    for gap in gaps(text.len(), &a.protected) {
-                        for mut m in layers.find(&text[gap.clone()]) {
-                            if !wanted(m.layer, m.id) {
-                                continue;
-                            }
-                            for r in &mut m.words {
-                                *r = gap.start + r.start..gap.start + r.end;
-                            }
-                            found.push(m);
-                        }
+            if let (Some(m), Some(ids)) = (memo, memo_ids) {
+                for id in ids {
+                    if seen_pairs.insert(id) {
+                        occurring.push(id);
                     }
-                    found
                 }
-            };
+                // Re-based on everything known now, so the next check only looks at names
+                // learned after this request.
+                let fresh = Arc::new(Memo {
+                    generation: m.generation,
+                    seq: view.seq_end(),
+                    extra: request_names.iter().map(|(full, _)| *full).collect(),
+                    words: m.words.clone(),
+                    names: m.names.clone(),
+                    matches: m.matches.clone(),
+                    output: m.output.clone(),
+                });
+                *a.memo.lock().unwrap_or_else(|e| e.into_inner()) = Some(fresh.clone());
+                reused.push(Some(fresh));
+                matches.push(Vec::new());
+                continue;
+            }
+            reused.push(None);
+            let text = inputs[i].text;
+            let mut found = Vec::new();
+            for gap in gaps(text.len(), &a.protected) {
+                for mut m in layers.find(&text[gap.clone()]) {
+                    if !wanted(m.layer, m.id) {
+                        continue;
+                    }
+                    for r in &mut m.words {
+                        *r = gap.start + r.start..gap.start + r.end;
+                    }
+                    found.push(m);
+                }
+            }
             for m in &found {
                 if seen_pairs.insert((m.layer, m.id)) {
                     occurring.push((m.layer, m.id));
@@ -627,7 +652,7 @@ impl Engine {
                 }
             }
             match reuse {
-                Some(m) => texts.push(m.output.clone()),
+                Some(m) => texts.push(m.output.to_vec()),
                 None => {
                     render_from(
                         text,
@@ -654,10 +679,10 @@ impl Engine {
                         generation: view.generation(),
                         seq: memo_seq,
                         extra: memo_extra.clone(),
-                        words: text_words(text, &a.protected),
-                        names,
-                        matches: memo_matches,
-                        output: out.clone(),
+                        words: Arc::new(text_words(text, &a.protected)),
+                        names: Arc::new(names),
+                        matches: Arc::new(memo_matches),
+                        output: Arc::new(out.clone()),
                     };
                     *a.memo.lock().unwrap_or_else(|e| e.into_inner()) = Some(Arc::new(memo));
                     texts.push(out);
@@ -665,35 +690,35 @@ impl Engine {
             }
         }
 
-        // Stats, the mapping of names, and the egress set.
+        // Stats, and the request's own names for restore (the vault layer restores the rest).
         let mut identifiers: BTreeMap<String, usize> = BTreeMap::new();
-        let mut egress_names = KnownNames::default();
         for &(layer, id) in &occurring {
-            let words = layer_list[layer].words(id).to_vec();
-            let Some(repl) = replacement(layer, id) else {
-                continue;
-            };
+            let words = layer_list[layer].words(id);
             let kind = if layer < req_layer {
                 kinds
-                    .get(&words)
+                    .get(words)
                     .copied()
                     .unwrap_or(view.entry(layer, id).kind.as_str())
-                    .to_string()
             } else {
-                request_meta[id].0.to_string()
+                request_meta[id].0
             };
-            *identifiers.entry(kind).or_default() += 1;
-            egress_names.add(words.clone());
-            mapping.insert_name(Arc::new(NameEntry {
-                original: words,
-                replacement: repl.to_vec(),
-                term: None,
-            }));
+            *identifiers.entry(kind.to_string()).or_default() += 1;
+            if layer == req_layer
+                && let Some(repl) = request_repl.get(&id)
+            {
+                mapping.insert_name(Arc::new(NameEntry {
+                    original: words.to_vec(),
+                    replacement: repl.clone(),
+                    term: None,
+                }));
+            }
         }
         let (values, value_kinds): (Vec<Vec<u8>>, Vec<&'static str>) =
             egress_values.into_iter().unzip();
         let egress = Egress {
-            names: egress_names,
+            view: view.clone(),
+            request: request.clone(),
+            never: self.never.clone(),
             values: if values.is_empty() {
                 None
             } else {
@@ -702,7 +727,14 @@ impl Engine {
             value_kinds,
             terms: (term_count > 0).then(|| self.dictionary.clone()),
         };
+        let reused_hashes: FxHashSet<u64> = reused
+            .iter()
+            .flatten()
+            .filter(|m| m.output.len() >= 256)
+            .map(|m| output_hash(&m.output))
+            .collect();
         Ok(Redaction {
+            reused: reused_hashes,
             texts,
             mapping: Arc::new(mapping),
             secrets: secret_hits,
@@ -950,11 +982,11 @@ struct Memo {
     extra: FxHashSet<u64>,
     /// Hashes of every lowercase word outside protected spans: a new name can match only if its
     /// first word is one of them.
-    words: FxHashSet<u64>,
+    words: Arc<FxHashSet<u64>>,
     /// The distinct names matched, and the matches as (word ranges, index into `names`).
-    names: Vec<Vec<String>>,
-    matches: Vec<(Vec<Range<usize>>, usize)>,
-    output: Vec<u8>,
+    names: Arc<Vec<Vec<String>>>,
+    matches: Arc<Vec<(Vec<Range<usize>>, usize)>>,
+    output: Arc<Vec<u8>>,
 }
 
 fn hash_bytes(bytes: impl Iterator<Item = u8>) -> u64 {
@@ -962,6 +994,13 @@ fn hash_bytes(bytes: impl Iterator<Item = u8>) -> u64 {
     for b in bytes {
         h.write_u8(b);
     }
+    h.finish()
+}
+
+/// Identifies a whole rewritten text.
+fn output_hash(text: &[u8]) -> u64 {
+    let mut h = std::hash::DefaultHasher::new();
+    text.hash(&mut h);
     h.finish()
 }
 

@@ -488,6 +488,7 @@ async fn proxy(
     let rewritten = tokio::task::spawn_blocking(move || rewrite(&engine, &signed, api, body))
         .await
         .map_err(|e| ProxyError::internal(format!("the rewrite task failed: {e}")))?;
+    let rewrite_took = started.elapsed();
     let (mut body, redaction) = match rewritten {
         Ok(r) => r,
         Err(e) => {
@@ -543,6 +544,7 @@ async fn proxy(
     let upstream_req = builder.body(full(out)).map_err(|e| {
         ProxyError::internal(format!("cannot build the upstream request for {uri}: {e}"))
     })?;
+    let sent_at = Instant::now();
     let resp = match tokio::time::timeout(
         state.settings.first_byte_timeout,
         state.client.request(upstream_req),
@@ -573,6 +575,17 @@ async fn proxy(
         Ok(Ok(r)) => r,
     };
     state.health.note(target.provider, true);
+    tracing::debug!(
+        "{path}: read+rewrite {rewrite_took:?}, upstream answered after {:?}",
+        started.elapsed()
+    );
+    if std::env::var_os("PRETENSE_PROFILE").is_some() {
+        eprintln!(
+            "rewrite {rewrite_took:?} upstream {:?} first byte {:?}",
+            sent_at.elapsed(),
+            started.elapsed()
+        );
+    }
     let status = resp.status();
     let (rparts, rbody) = resp.into_parts();
     let is_sse = rparts

@@ -239,6 +239,8 @@ async fn accept_loop(listener: TcpListener, tls: Option<TlsAcceptor>, state: Arc
         tokio::select! {
             accepted = listener.accept() => {
                 let Ok((tcp, _)) = accepted else { continue };
+                // Providers flush each event at once; without this, Nagle holds small SSE writes.
+                let _ = tcp.set_nodelay(true);
                 state.connections.fetch_add(1, Ordering::SeqCst);
                 let (tls, state) = (tls.clone(), state.clone());
                 conns.spawn(async move {
