@@ -211,7 +211,7 @@ impl Config {
     pub fn parse(text: &str, path: &Path) -> Result<Config, Error> {
         let config: Config = toml::from_str(text).map_err(|e| Error::Parse {
             path: path.to_path_buf(),
-            message: e.to_string().trim_end().to_string(),
+            message: describe_toml_error(&e, text),
         })?;
         config.validate(path)?;
         Ok(config)
@@ -284,9 +284,76 @@ impl Config {
     }
 }
 
+/// "line 3, column 1, key `prot`: unknown field ..." — without toml's quoted source line or the
+/// offending value: a config file can hold the access token, and errors end up in terminals and CI
+/// logs.
+fn describe_toml_error(e: &toml::de::Error, text: &str) -> String {
+    let message = mask_values(e.message().trim());
+    let Some(span) = e.span() else {
+        return message;
+    };
+    let before = &text[..span.start.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let column = before[line_start..].chars().count() + 1;
+    let line_text = text[line_start..].lines().next().unwrap_or("");
+    let key = line_text
+        .split_once('=')
+        .map(|(k, _)| k.trim().trim_matches('"'))
+        .filter(|k| !k.is_empty() && !k.starts_with('['))
+        .map(|k| format!(", key `{k}`"))
+        .unwrap_or_default();
+    format!("line {line}, column {column}{key}: {message}")
+}
+
+/// Masks the value serde quotes in "invalid type: string \"…\"" style messages.
+fn mask_values(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut rest = message;
+    while let Some(i) = rest.find("invalid ") {
+        let (head, tail) = rest.split_at(i);
+        out.push_str(head);
+        // "invalid type: integer `12345`, expected" / "invalid value: string \"x\", expected"
+        let end = tail.find(", expected").unwrap_or(tail.len());
+        let clause = &tail[..end];
+        match clause.find(['`', '"']) {
+            Some(q) => {
+                out.push_str(&clause[..q]);
+                out.push_str("(value hidden)");
+            }
+            None => out.push_str(clause),
+        }
+        rest = &tail[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn errors_never_echo_values() {
+        let err = Config::parse("[server]\ntoken = 12345\n", Path::new("c.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("line 2") && err.contains("key `token`"),
+            "{err}"
+        );
+        assert!(!err.contains("12345"), "{err}");
+        let err = Config::parse(
+            "[server]\nport = \"sk-live-secretish\"\n",
+            Path::new("c.toml"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("key `port`") && !err.contains("secretish"),
+            "{err}"
+        );
+    }
 
     #[test]
     fn empty_file_is_defaults() {

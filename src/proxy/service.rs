@@ -650,9 +650,17 @@ async fn proxy(
         .headers
         .get(header::CONTENT_ENCODING)
         .and_then(|v| v.to_str().ok());
-    let bytes = encoding::decode(encoding, bytes.to_vec(), 1 << 30).map_err(|e| {
-        ProxyError::bad_gateway(format!("cannot decode the upstream answer: {}", e.message))
-    })?;
+    let bytes = match encoding::decode(encoding, bytes.to_vec(), 1 << 30) {
+        Ok(b) => b,
+        Err(e) => {
+            let e = ProxyError::bad_gateway(format!(
+                "cannot decode the upstream answer: {}",
+                e.message
+            ));
+            record.finish(502, &e.message);
+            return Err(e);
+        }
+    };
     let out = match serde_json::from_slice::<Value>(&bytes) {
         Ok(mut v) => {
             remember_signed(&state.signed, api, &v);
@@ -730,18 +738,12 @@ fn remember_signed(signed: &SignedMemory, api: Api, v: &Value) {
             }
         }
         Api::OpenAiResponses => {
-            for it in v
-                .get("output")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-            {
-                if it.get("type").and_then(Value::as_str) == Some("reasoning")
-                    && let Some(id) = it.get("id").and_then(Value::as_str)
-                {
-                    signed.remember_reasoning(id, it);
-                }
-            }
+            signed.remember_reasoning_items(
+                v.get("output")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten(),
+            );
         }
         Api::OpenAiChat => {}
     }
@@ -794,7 +796,7 @@ fn rewrite(
             let mut places = Vec::new();
             for h in &hits {
                 let text = &slots[h.input].0;
-                let path = walk::egress(api, &body, signed, &mut |s| s == text)
+                let path = walk::egress(&body, signed, &mut |s| s == text)
                     .unwrap_or_else(|| "the request".into());
                 places.push(format!("{} in {path} line {}", h.rule, h.line));
             }
@@ -830,7 +832,7 @@ fn rewrite(
         ));
     }
     let mut kind = None;
-    let survivor = walk::egress(api, &body, signed, &mut |s| {
+    let survivor = walk::egress(&body, signed, &mut |s| {
         kind = redaction.egress_violation(s);
         kind.is_some()
     });

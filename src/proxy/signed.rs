@@ -65,6 +65,17 @@ impl SignedMemory {
         }
     }
 
+    /// Remembers every reasoning item among `items` (Responses output items).
+    pub fn remember_reasoning_items<'a>(&self, items: impl IntoIterator<Item = &'a Value>) {
+        for it in items {
+            if it.get("type").and_then(Value::as_str) == Some("reasoning")
+                && let Some(id) = it.get("id").and_then(Value::as_str)
+            {
+                self.remember_reasoning(id, it);
+            }
+        }
+    }
+
     /// Remembers a reasoning item (as the provider sent it) under its id.
     pub fn remember_reasoning(&self, id: &str, item: &Value) {
         if id.is_empty() {

@@ -26,6 +26,17 @@ pub trait Transform: Send {
 
 type R = Restorer<Arc<Layers>>;
 
+/// An event's JSON data and its `type`; `None` for events without JSON (forwarded as they are).
+fn event_json(ev: &Event) -> Option<(Value, String)> {
+    let data: Value = serde_json::from_str(ev.data.as_deref()?).ok()?;
+    let ty = data
+        .get("type")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
+    Some((data, ty))
+}
+
 /// Restores every string of a JSON value with a one-shot restorer.
 pub fn restore_json(lookup: &Arc<Layers>, v: &mut Value) -> bool {
     let mut changed = false;
@@ -113,19 +124,10 @@ impl AnthropicStream {
 
 impl Transform for AnthropicStream {
     fn event(&mut self, ev: Event, out: &mut Vec<u8>) {
-        let Some(mut data) = ev
-            .data
-            .as_deref()
-            .and_then(|d| serde_json::from_str::<Value>(d).ok())
-        else {
+        let Some((mut data, ty)) = event_json(&ev) else {
             out.extend_from_slice(&ev.raw);
             return;
         };
-        let ty = data
-            .get("type")
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_string();
         let index = data.get("index").and_then(Value::as_u64);
         match (ty.as_str(), index) {
             ("content_block_start", Some(i)) => {
@@ -566,38 +568,21 @@ impl ResponsesStream {
     }
 
     fn remember(&self, v: &Value) {
-        let mut items: Vec<&Value> = Vec::new();
-        if let Some(it) = v.get("item") {
-            items.push(it);
-        }
-        if let Some(out) = v.pointer("/response/output").and_then(Value::as_array) {
-            items.extend(out.iter());
-        }
-        for it in items {
-            if it.get("type").and_then(Value::as_str) == Some("reasoning")
-                && let Some(id) = it.get("id").and_then(Value::as_str)
-            {
-                self.signed.remember_reasoning(id, it);
-            }
-        }
+        let output = v.pointer("/response/output").and_then(Value::as_array);
+        self.signed.remember_reasoning_items(
+            v.get("item")
+                .into_iter()
+                .chain(output.into_iter().flatten()),
+        );
     }
 }
 
 impl Transform for ResponsesStream {
     fn event(&mut self, ev: Event, out: &mut Vec<u8>) {
-        let Some(mut data) = ev
-            .data
-            .as_deref()
-            .and_then(|d| serde_json::from_str::<Value>(d).ok())
-        else {
+        let Some((mut data, ty)) = event_json(&ev) else {
             out.extend_from_slice(&ev.raw);
             return;
         };
-        let ty = data
-            .get("type")
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_string();
         if let Some(&(delta_ty, _, field, _, escape)) = RESPONSES_FIELDS.iter().find(|f| f.0 == ty)
         {
             let key = Self::key(&data, delta_ty);

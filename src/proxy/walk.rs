@@ -590,12 +590,10 @@ fn restore_inner(v: &mut Value, json_text: bool, f: &mut dyn FnMut(&mut String, 
 /// (keys outside free-form data, enum values) and opaque or signed provider data. Returns the
 /// first path `check` flags.
 pub fn egress(
-    api: Api,
     root: &Value,
     signed: &dyn SignedStore,
     check: &mut dyn FnMut(&str) -> bool,
 ) -> Option<String> {
-    let _ = api;
     let mut path = Vec::new();
     egress_walk(root, false, signed, &mut path, check)
 }
@@ -833,13 +831,13 @@ mod tests {
         });
         let mut check = |s: &str| s == "secretKey" || s == "LEAK" || s == "tool_use";
         assert_eq!(
-            egress(Api::Anthropic, &v, &NoSigned, &mut check).as_deref(),
+            egress(&v, &NoSigned, &mut check).as_deref(),
             Some("messages[0].content[0].input.secretKey")
         );
         let v = json!({"messages": [{"role": "user", "content": "a LEAK here"}]});
         let mut check = |s: &str| s.contains("LEAK");
         assert_eq!(
-            egress(Api::Anthropic, &v, &NoSigned, &mut check).as_deref(),
+            egress(&v, &NoSigned, &mut check).as_deref(),
             Some("messages[0].content")
         );
     }
