@@ -1118,3 +1118,73 @@ async fn https_proxy_environment_is_honoured() {
         "the request went through the CONNECT proxy"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_stalled_stream_ends_after_the_idle_timeout_with_what_arrived() {
+    let h = Harness::start(|c| c.upstream.idle_timeout_s = 1).await;
+    let events = anthropic::stream(
+        "claude-x",
+        &[anthropic::Block::Text("partial answer here".into())],
+    );
+    h.upstream.push_reply(Reply::Sse {
+        status: 200,
+        headers: vec![("content-type".into(), "text/event-stream".into())],
+        events,
+        chunking: Chunking::Whole,
+        // Far longer than the idle timeout: the stream stalls after the first event.
+        gap: Duration::from_secs(30),
+    });
+    let a = tokio::time::timeout(
+        Duration::from_secs(20),
+        post(
+            &h,
+            "/v1/messages",
+            json!({"model": "m", "stream": true, "messages": [{"role": "user", "content": "hi"}]}),
+        ),
+    )
+    .await
+    .expect("the proxy ends the stalled stream");
+    assert_eq!(a.status, 200);
+    let events = a.events();
+    assert_eq!(
+        events.first().map(|e| e["type"].clone()),
+        Some(json!("message_start"))
+    );
+    assert!(!a.text().contains("message_stop"), "the rest never came");
+    let last = events.last().unwrap();
+    assert_eq!(
+        last["type"], "error",
+        "the client learns the answer is incomplete"
+    );
+    assert!(
+        last["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("idle_timeout_s"),
+        "{last}"
+    );
+    h.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn http2_clients_are_served() {
+    let h = Harness::start(|_| {}).await;
+    let client = Client::builder(TokioExecutor::new())
+        .http2_only(true)
+        .build_http::<Full<Bytes>>();
+    let req = Request::post(format!("{}/v1/messages", h.url))
+        .header("content-type", "application/json")
+        .body(Full::new(Bytes::from(
+            json!({"model": "m", "messages": [{"role": "user", "content": question()}]})
+                .to_string(),
+        )))
+        .unwrap();
+    let resp = client.request(req).await.expect("h2c request");
+    assert_eq!(resp.version(), http::Version::HTTP_2);
+    assert_eq!(resp.status(), 200);
+    let body = resp.into_body().collect().await.unwrap().to_bytes();
+    let v: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(v["content"][0]["text"], question());
+    assert_clean(&h.last_body());
+    h.stop().await;
+}

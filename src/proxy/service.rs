@@ -631,6 +631,7 @@ async fn proxy(
             state.settings.idle_timeout,
             record,
             status.as_u16(),
+            api,
         );
         let mut r = Response::new(body);
         *r.status_mut() = status;
@@ -868,12 +869,38 @@ async fn collect_with_idle(mut body: Incoming, idle: Duration) -> Result<Bytes, 
 }
 
 struct StreamState {
+    api: Api,
     body: Incoming,
     framer: Framer,
     transform: Box<dyn Transform>,
     idle: Duration,
     record: Record,
     status: u16,
+}
+
+/// An error event in `api`'s streaming format (Anthropic `error` events, OpenAI error chunks).
+fn stream_error(api: Api, message: &str) -> Vec<u8> {
+    let message = format!("pretense: {message}");
+    let (name, data) = match api {
+        Api::Anthropic => (
+            Some("error"),
+            serde_json::json!({"type": "error", "error": {"type": "timeout_error", "message": message}}),
+        ),
+        Api::OpenAiChat => (
+            None,
+            serde_json::json!({"error": {"message": message, "type": "timeout", "param": null, "code": "upstream_stream_interrupted"}}),
+        ),
+        Api::OpenAiResponses => (
+            Some("error"),
+            serde_json::json!({"type": "error", "code": "upstream_stream_interrupted", "message": message, "param": null}),
+        ),
+    };
+    let mut out = Vec::new();
+    if let Some(n) = name {
+        out.extend_from_slice(format!("event: {n}\n").as_bytes());
+    }
+    out.extend_from_slice(format!("data: {data}\n\n").as_bytes());
+    out
 }
 
 /// The restored event stream. Dropping it (the client went away) drops the upstream body, which
@@ -884,8 +911,10 @@ fn restore_stream(
     idle: Duration,
     record: Record,
     status: u16,
+    api: Api,
 ) -> Body {
     let st = StreamState {
+        api,
         body,
         framer: Framer::default(),
         transform,
@@ -925,6 +954,10 @@ fn restore_stream(
                         st.transform.event(ev, &mut out);
                     }
                     st.transform.finish(&mut out);
+                    if !error.is_empty() {
+                        // Tell the client the answer is incomplete, in its API's own terms.
+                        out.extend(stream_error(st.api, &error));
+                    }
                     let status = st.status;
                     st.record.finish(status, &error);
                     if out.is_empty() {
