@@ -653,10 +653,11 @@ async fn unreachable_and_slow_upstreams() {
             body: json!({}),
         }),
     ));
+    // A streamed request: its first byte is due early (a whole answer may take minutes).
     let a = post(
         &h,
         "/v1/messages",
-        json!({"model": "m", "messages": [{"role": "user", "content": "hi"}]}),
+        json!({"model": "m", "stream": true, "messages": [{"role": "user", "content": "hi"}]}),
     )
     .await;
     assert_eq!(a.status, 504, "{}", a.text());

@@ -101,7 +101,10 @@ impl Context {
     /// Opens the vault in the data dir (creating it on first use) and drops expired entries.
     pub fn vault(&self) -> anyhow::Result<std::sync::Arc<crate::mutate::Vault>> {
         let vault = crate::mutate::Vault::open(&self.paths.database())?;
-        vault.expire(self.config.vault.retention_days)?;
+        // 0 keeps names forever.
+        if self.config.vault.retention_days > 0 {
+            vault.expire(self.config.vault.retention_days)?;
+        }
         Ok(std::sync::Arc::new(vault))
     }
 

@@ -63,8 +63,28 @@ pub fn run(ctx: &Context, args: StartArgs) -> anyhow::Result<ExitCode> {
         .enable_all()
         .thread_name("pretense")
         .build()?;
+    let retention = ctx.config.vault.retention_days;
+    let vault = engine.vault().clone();
     runtime.block_on(async move {
         let server = Server::start(settings.clone(), engine, scanner).await?;
+        // A daemon runs for weeks: forget names unseen for `retention_days` once a day too.
+        if retention > 0 {
+            tokio::spawn(async move {
+                let mut daily = tokio::time::interval(std::time::Duration::from_secs(86_400));
+                daily.tick().await;
+                loop {
+                    daily.tick().await;
+                    let v = vault.clone();
+                    match tokio::task::spawn_blocking(move || v.expire(retention)).await {
+                        Ok(Ok(n)) if n > 0 => {
+                            tracing::info!("vault: forgot {n} names unseen for {retention} days")
+                        }
+                        Ok(Err(e)) => tracing::warn!("vault expiry failed: {e}"),
+                        _ => {}
+                    }
+                }
+            });
+        }
         let addr = server.addr();
         if !ctx.global.quiet {
             let host = if addr.ip().is_loopback() {

@@ -98,8 +98,10 @@ pub struct Redaction {
     pub terms: usize,
     pub pii: usize,
     egress: Egress,
-    /// Hashes of outputs reused from an earlier rewrite (checked for egress when first made).
+    /// Hashes of outputs reused from an earlier rewrite that passed the egress check then.
     reused: FxHashSet<u64>,
+    /// The memos this rewrite used or made, marked verified once the request passes egress.
+    memos: Vec<Arc<Memo>>,
 }
 
 impl Redaction {
@@ -120,13 +122,20 @@ impl Redaction {
     /// original survived (never the original itself). A text this engine already produced and
     /// checked in an earlier turn, unchanged since, is not matched again.
     pub fn egress_violation(&self, text: &str) -> Option<&'static str> {
-        if !self.reused.is_empty()
-            && text.len() >= 256
-            && self.reused.contains(&output_hash(text.as_bytes()))
-        {
-            return None;
+        // Secret, PII and term values are always looked for; the (costlier) name search is
+        // skipped only for an unchanged output that already passed in an earlier request.
+        let names = !(text.len() >= 256
+            && !self.reused.is_empty()
+            && self.reused.contains(&output_hash(text.as_bytes())));
+        self.egress.check(text.as_bytes(), names)
+    }
+
+    /// Records that this request passed the egress check, so later turns may skip the name
+    /// search on the texts it sent unchanged.
+    pub fn mark_egress_passed(&self) {
+        for m in &self.memos {
+            m.verified.store(true, std::sync::atomic::Ordering::Relaxed);
         }
-        self.egress.check(text.as_bytes())
     }
 }
 
@@ -144,15 +153,17 @@ struct Egress {
 }
 
 impl Egress {
-    fn check(&self, text: &[u8]) -> Option<&'static str> {
-        let mut layers = self.view.known_layers();
-        layers.push(&self.request);
-        let found = Layers(&layers).find(text);
-        if found
-            .iter()
-            .any(|m| !self.never.contains(layers[m.layer].words(m.id)))
-        {
-            return Some("identifier");
+    fn check(&self, text: &[u8], names: bool) -> Option<&'static str> {
+        if names {
+            let mut layers = self.view.known_layers();
+            layers.push(&self.request);
+            let found = Layers(&layers).find(text);
+            if found
+                .iter()
+                .any(|m| !self.never.contains(layers[m.layer].words(m.id)))
+            {
+                return Some("identifier");
+            }
         }
         if let Some(ac) = &self.values
             && let Some(m) = ac.find(text)
@@ -223,21 +234,33 @@ pub struct SecretMemory {
 
 #[derive(Default)]
 struct SecretMap {
-    by_placeholder: HashMap<String, Arc<str>>,
+    /// Placeholder → (value, index of the rule that found it).
+    by_placeholder: HashMap<String, (Arc<str>, usize)>,
     order: std::collections::VecDeque<String>,
+    /// A matcher over the most recent values, rebuilt when a value is added.
+    matcher: Option<Arc<KnownSecrets>>,
 }
 
 /// Secrets remembered per process; old ones are forgotten past this count.
 const SECRET_MEMORY: usize = 100_000;
+/// How many of the most recent secrets are looked for in every text of every request: a value
+/// the client got back in an answer returns in later turns without the context that found it.
+const SECRETS_SOUGHT: usize = 4096;
+
+/// Secret values to find anywhere, with the rule that first found each.
+pub(crate) struct KnownSecrets {
+    ac: AhoCorasick,
+    rules: Vec<usize>,
+}
 
 impl SecretMemory {
-    fn placeholder(&self, key: &NamingKey, value: &[u8]) -> String {
+    fn placeholder(&self, key: &NamingKey, value: &[u8], rule: usize) -> String {
         let value_str: Arc<str> = Arc::from(String::from_utf8_lossy(value).as_ref());
         let mut m = self.inner.lock().unwrap_or_else(|e| e.into_inner());
         for attempt in 0.. {
             let p = key.placeholder("SECRET", value, attempt);
             match m.by_placeholder.get(&p) {
-                Some(v) if **v == *value_str => return p,
+                Some((v, _)) if **v == *value_str => return p,
                 Some(_) => continue,
                 None => {
                     if m.order.len() >= SECRET_MEMORY
@@ -245,13 +268,38 @@ impl SecretMemory {
                     {
                         m.by_placeholder.remove(&old);
                     }
-                    m.by_placeholder.insert(p.clone(), value_str);
+                    m.by_placeholder.insert(p.clone(), (value_str, rule));
                     m.order.push_back(p.clone());
+                    m.matcher = None;
                     return p;
                 }
             }
         }
         unreachable!("the loop returns")
+    }
+
+    /// A matcher over the most recent secret values (None when there are none).
+    fn sought(&self) -> Option<Arc<KnownSecrets>> {
+        let mut m = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        if m.order.is_empty() {
+            return None;
+        }
+        if m.matcher.is_none() {
+            let (values, rules): (Vec<Vec<u8>>, Vec<usize>) = m
+                .order
+                .iter()
+                .rev()
+                .take(SECRETS_SOUGHT)
+                .filter_map(|p| m.by_placeholder.get(p))
+                .map(|(v, r)| (v.as_bytes().to_vec(), *r))
+                .unzip();
+            m.matcher = AhoCorasick::builder()
+                .match_kind(aho_corasick::MatchKind::LeftmostLongest)
+                .build(&values)
+                .ok()
+                .map(|ac| Arc::new(KnownSecrets { ac, rules }));
+        }
+        m.matcher.clone()
     }
 }
 
@@ -261,7 +309,7 @@ impl Lookup for SecretMemory {
     }
     fn literal(&self, placeholder: &str) -> Option<Arc<str>> {
         let m = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-        m.by_placeholder.get(placeholder).cloned()
+        m.by_placeholder.get(placeholder).map(|(v, _)| v.clone())
     }
 }
 
@@ -351,17 +399,25 @@ impl Engine {
         let view = self.vault.view()?;
         let analyses = self.analyze(inputs);
 
+        // A secret found in one text is protected wherever its value appears — in the other texts
+        // of this request, and in later turns (where it returns without the context that found
+        // it, say in prose after the client saw the answer).
+        let protected: Vec<std::borrow::Cow<'_, [ProtectedSpan]>> =
+            self.protect_known_secrets(inputs, &analyses);
+
         // Secrets first: under `block` nothing else matters.
         let mut secret_hits = Vec::new();
-        for (i, a) in analyses.iter().enumerate() {
-            for (span, rule) in &a.secrets {
-                let rule = self.rules.rule(*rule);
-                secret_hits.push(SecretHit {
-                    rule: rule.id.clone(),
-                    severity: rule.severity,
-                    input: i,
-                    line: line_of(inputs[i].text, span.start),
-                });
+        for (i, spans) in protected.iter().enumerate() {
+            for p in spans.iter() {
+                if let Protected::Secret(rule) = p.what {
+                    let rule = self.rules.rule(rule);
+                    secret_hits.push(SecretHit {
+                        rule: rule.id.clone(),
+                        severity: rule.severity,
+                        input: i,
+                        line: line_of(inputs[i].text, p.span.start),
+                    });
+                }
             }
         }
         if self.policy == SecretPolicy::Block && !secret_hits.is_empty() {
@@ -426,7 +482,13 @@ impl Engine {
         let mut occurring: Vec<(usize, usize)> = Vec::new();
         let mut seen_pairs = HashSet::new();
         for (i, a) in analyses.iter().enumerate() {
-            let memo = a.memo.lock().unwrap_or_else(|e| e.into_inner()).clone();
+            // Extra protected spans change the output: such a text is rewritten afresh.
+            let extra = matches!(protected[i], std::borrow::Cow::Owned(_));
+            let memo = if extra {
+                None
+            } else {
+                a.memo.lock().unwrap_or_else(|e| e.into_inner()).clone()
+            };
             // A memo that still holds gives the names directly; its output is reused as it is.
             let memo_ids = memo.as_ref().filter(|m| memo_holds(m)).and_then(|m| {
                 m.names
@@ -450,6 +512,9 @@ impl Engine {
                     names: m.names.clone(),
                     matches: m.matches.clone(),
                     output: m.output.clone(),
+                    verified: std::sync::atomic::AtomicBool::new(
+                        m.verified.load(std::sync::atomic::Ordering::Relaxed),
+                    ),
                 });
                 *a.memo.lock().unwrap_or_else(|e| e.into_inner()) = Some(fresh.clone());
                 reused.push(Some(fresh));
@@ -459,7 +524,7 @@ impl Engine {
             reused.push(None);
             let text = inputs[i].text;
             let mut found = Vec::new();
-            for gap in gaps(text.len(), &a.protected) {
+            for gap in gaps(text.len(), &protected[i]) {
                 for mut m in layers.find(&text[gap.clone()]) {
                     if !wanted(m.layer, m.id) {
                         continue;
@@ -593,6 +658,7 @@ impl Engine {
         let mut egress_values: Vec<(Vec<u8>, &'static str)> = Vec::new();
         let mut texts = Vec::with_capacity(inputs.len());
         let memo_seq = view.seq_end();
+        let mut used_memos: Vec<Arc<Memo>> = reused.iter().flatten().cloned().collect();
         let memo_extra: FxHashSet<u64> = request_names.iter().map(|(full, _)| *full).collect();
         for (i, a) in analyses.iter().enumerate() {
             let text = inputs[i].text;
@@ -600,7 +666,7 @@ impl Engine {
             let mut copied = 0;
             let mut pending = matches[i].as_slice();
             let reuse = reused[i].as_ref();
-            for p in &a.protected {
+            for p in protected[i].iter() {
                 let upto = pending.partition_point(|m| m.words[0].start < p.span.start);
                 let (before, rest) = pending.split_at(upto);
                 pending = rest;
@@ -616,8 +682,8 @@ impl Engine {
                 }
                 let value = &text[p.span.clone()];
                 let placeholder = match p.what {
-                    Protected::Secret(_) => {
-                        let ph = self.secrets.placeholder(&self.key, value);
+                    Protected::Secret(rule) => {
+                        let ph = self.secrets.placeholder(&self.key, value, rule);
                         mapping.insert_literal(
                             ph.clone(),
                             Arc::from(String::from_utf8_lossy(value).as_ref()),
@@ -653,6 +719,18 @@ impl Engine {
             }
             match reuse {
                 Some(m) => texts.push(m.output.to_vec()),
+                // Extra protected spans (a secret found elsewhere): rewritten afresh, not memoized.
+                None if matches!(protected[i], std::borrow::Cow::Owned(_)) => {
+                    render_from(
+                        text,
+                        &mut copied,
+                        text.len(),
+                        pending,
+                        &replacement,
+                        &mut out,
+                    );
+                    texts.push(out);
+                }
                 None => {
                     render_from(
                         text,
@@ -679,12 +757,15 @@ impl Engine {
                         generation: view.generation(),
                         seq: memo_seq,
                         extra: memo_extra.clone(),
-                        words: Arc::new(text_words(text, &a.protected)),
+                        words: Arc::new(text_words(text, &protected[i])),
                         names: Arc::new(names),
                         matches: Arc::new(memo_matches),
                         output: Arc::new(out.clone()),
+                        verified: std::sync::atomic::AtomicBool::new(false),
                     };
-                    *a.memo.lock().unwrap_or_else(|e| e.into_inner()) = Some(Arc::new(memo));
+                    let memo = Arc::new(memo);
+                    used_memos.push(memo.clone());
+                    *a.memo.lock().unwrap_or_else(|e| e.into_inner()) = Some(memo);
                     texts.push(out);
                 }
             }
@@ -727,14 +808,18 @@ impl Engine {
             value_kinds,
             terms: (term_count > 0).then(|| self.dictionary.clone()),
         };
+        // Only outputs that already went out once, in a request that passed the egress check.
         let reused_hashes: FxHashSet<u64> = reused
             .iter()
             .flatten()
-            .filter(|m| m.output.len() >= 256)
+            .filter(|m| {
+                m.output.len() >= 256 && m.verified.load(std::sync::atomic::Ordering::Relaxed)
+            })
             .map(|m| output_hash(&m.output))
             .collect();
         Ok(Redaction {
             reused: reused_hashes,
+            memos: used_memos,
             texts,
             mapping: Arc::new(mapping),
             secrets: secret_hits,
@@ -789,6 +874,74 @@ impl Engine {
     /// Restores a whole text.
     pub fn restore(&self, redaction: Option<&Redaction>, text: &str) -> String {
         self.restorer(redaction, Escape::None).restore_all(text)
+    }
+
+    /// Each text's protected spans, plus every occurrence of a secret value found anywhere in
+    /// the request or remembered from earlier ones that its own analysis did not catch.
+    fn protect_known_secrets<'a>(
+        &self,
+        inputs: &[Input<'_>],
+        analyses: &'a [Arc<Analysis>],
+    ) -> Vec<std::borrow::Cow<'a, [ProtectedSpan]>> {
+        let mut values: Vec<Vec<u8>> = Vec::new();
+        let mut rules: Vec<usize> = Vec::new();
+        for (i, a) in analyses.iter().enumerate() {
+            for (span, rule) in &a.secrets {
+                let v = inputs[i].text[span.clone()].to_vec();
+                if !values.contains(&v) {
+                    values.push(v);
+                    rules.push(*rule);
+                }
+            }
+        }
+        let here = (!values.is_empty())
+            .then(|| {
+                AhoCorasick::builder()
+                    .match_kind(aho_corasick::MatchKind::LeftmostLongest)
+                    .build(&values)
+                    .ok()
+            })
+            .flatten();
+        let remembered = self.secrets.sought();
+        analyses
+            .iter()
+            .enumerate()
+            .map(|(i, a)| {
+                let text = inputs[i].text;
+                let mut extra: Vec<ProtectedSpan> = Vec::new();
+                let mut add = |span: Range<usize>, rule: usize| {
+                    let covered = a
+                        .protected
+                        .iter()
+                        .chain(extra.iter())
+                        .any(|p| p.span.start < span.end && span.start < p.span.end);
+                    if !covered {
+                        extra.push(ProtectedSpan {
+                            span,
+                            what: Protected::Secret(rule),
+                        });
+                    }
+                };
+                if let Some(ac) = &here {
+                    for m in ac.find_iter(text) {
+                        add(m.range(), rules[m.pattern().as_usize()]);
+                    }
+                }
+                if let Some(k) = &remembered {
+                    for m in k.ac.find_iter(text) {
+                        add(m.range(), k.rules[m.pattern().as_usize()]);
+                    }
+                }
+                if extra.is_empty() {
+                    std::borrow::Cow::Borrowed(&a.protected[..])
+                } else {
+                    let mut all = a.protected.clone();
+                    all.extend(extra);
+                    all.sort_by_key(|p| p.span.start);
+                    std::borrow::Cow::Owned(all)
+                }
+            })
+            .collect()
     }
 
     /// Per-input analysis: protected spans, declared names, marker words. Cached per text.
@@ -927,12 +1080,14 @@ impl Engine {
         // Secrets win over PII, PII over terms; earlier and longer first.
         spans.sort_by_key(|p| (p.span.start, p.priority(), std::cmp::Reverse(p.span.end)));
         let mut kept: Vec<ProtectedSpan> = Vec::with_capacity(spans.len());
+        // Overlapping spans merge into their union, of the stronger kind: no part of either
+        // value is left in the clear.
         for p in spans {
-            match kept.last() {
+            match kept.last_mut() {
                 Some(last) if p.span.start < last.span.end => {
+                    last.span.end = last.span.end.max(p.span.end);
                     if p.priority() < last.priority() {
-                        kept.pop();
-                        kept.push(p);
+                        last.what = p.what;
                     }
                 }
                 _ => kept.push(p),
@@ -987,6 +1142,8 @@ struct Memo {
     names: Arc<Vec<Vec<String>>>,
     matches: Arc<Vec<(Vec<Range<usize>>, usize)>>,
     output: Arc<Vec<u8>>,
+    /// Set once a request that used this output passed the egress check.
+    verified: std::sync::atomic::AtomicBool,
 }
 
 fn hash_bytes(bytes: impl Iterator<Item = u8>) -> u64 {

@@ -156,6 +156,23 @@ impl Layers<'_> {
         let mut w = 0;
         while w < ranges.len() {
             let word = &token[ranges[w].clone()];
+            // pretense's own output is never a name: a placeholder (`PRETENSE_CARD_1a2b3c4d` holds
+            // the word `card`), or a replacement, whose later pseudo-words (`rate`, `node`) can be
+            // real words. A replacement starts with a `zq` word and runs to the end of its token.
+            if word.len() > 2 && word[..2].eq_ignore_ascii_case(super::naming::MARKER.as_bytes()) {
+                break;
+            }
+            if let Some(len) = token[ranges[w].start..]
+                .starts_with(super::naming::PLACEHOLDER_PREFIX.as_bytes())
+                .then(|| super::restore::placeholder_len(&token[ranges[w].start..]))
+                .flatten()
+            {
+                let end = ranges[w].start + len;
+                while w < ranges.len() && ranges[w].start < end {
+                    w += 1;
+                }
+                continue;
+            }
             let lower_first = word[0].to_ascii_lowercase();
             if !self.0.iter().any(|k| k.may_start(lower_first, word.len())) {
                 w += 1;
@@ -294,6 +311,30 @@ mod tests {
         known.occurring(text.as_bytes(), &mut occ);
         occ.sort();
         assert_eq!(occ, [a, b, c]);
+    }
+
+    #[test]
+    fn pretense_output_is_never_matched() {
+        let mut known = KnownNames::default();
+        known.add(w("card"));
+        known.add(w("rate"));
+        known.add(w("secret"));
+        let found = |t: &str| Layers(&[&known]).find(t.as_bytes()).len();
+        assert_eq!(
+            found("PRETENSE_CARD_1a2b3c4d and PRETENSE_SECRET_00ff00ff"),
+            0
+        );
+        assert_eq!(
+            found("zqbokamiRate zqbokami_rate_card"),
+            0,
+            "words of a replacement"
+        );
+        assert_eq!(found("the Card rate"), 2, "real words still count");
+        assert_eq!(
+            found("PRETENSE_CARD_xyz"),
+            1,
+            "not a well-formed placeholder: `card` counts"
+        );
     }
 
     #[test]

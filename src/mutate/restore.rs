@@ -385,7 +385,7 @@ impl<L: Lookup> Restorer<L> {
 
 /// The length of a well-formed placeholder at the start of `s` (`PRETENSE_KIND_1a2b3c4d`), ending
 /// at a word boundary.
-fn placeholder_len(s: &[u8]) -> Option<usize> {
+pub(crate) fn placeholder_len(s: &[u8]) -> Option<usize> {
     let mut i = PLACEHOLDER_PREFIX.len();
     let kind_start = i;
     while i < s.len() && s[i].is_ascii_uppercase() {

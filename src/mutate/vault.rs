@@ -452,13 +452,16 @@ impl Vault {
             return Ok(());
         }
         let entries = load_entries(&conn, None).map_err(self.sql_err())?;
-        drop(conn);
+        // The connection stays locked until the new snapshot is in place: a `record` in between
+        // would otherwise add to the old snapshot and be lost with it.
         let mut c = self.cached.write().unwrap_or_else(|e| e.into_inner());
         let n = entries.len() as u64;
         c.version = version;
         c.generation += 1;
         c.base = Arc::new(Snapshot::build(entries, 0));
         c.recent = Arc::new(Snapshot::build(Vec::new(), n));
+        drop(c);
+        drop(conn);
         Ok(())
     }
 

@@ -103,7 +103,11 @@ pub async fn handle(
     let dialect = dialect_of(req.uri().path(), req.headers());
     let started = Instant::now();
     let method = req.method().clone();
-    let path_for_log = req.uri().path().to_string();
+    // Never log the access token of a /t/<token>/ path.
+    let path_for_log = match req.uri().path().strip_prefix("/t/") {
+        Some(rest) => format!("/t/…/{}", rest.split_once('/').map_or("", |(_, tail)| tail)),
+        None => req.uri().path().to_string(),
+    };
     let resp = match route(state.clone(), req).await {
         Ok(r) => r,
         Err(e) => {
@@ -209,7 +213,14 @@ async fn route(state: Arc<State>, req: Request<Incoming>) -> Result<Response<Bod
     }
     match (method.clone(), path.as_str()) {
         (Method::GET | Method::HEAD, "/") => Ok(super::endpoints::root(method == Method::HEAD)),
-        (Method::GET, "/audit") => super::endpoints::audit(&state, req.uri().query()),
+        (Method::GET, "/audit") => {
+            // SQLite blocks: off the async workers.
+            let query = req.uri().query().map(str::to_string);
+            let st = state.clone();
+            tokio::task::spawn_blocking(move || super::endpoints::audit(&st, query.as_deref()))
+                .await
+                .map_err(|e| ProxyError::internal(format!("the audit query failed: {e}")))?
+        }
         (Method::POST, "/scan") => super::endpoints::scan(&state, req).await,
         (Method::POST, "/v1/messages") => proxy(state, req, Api::Anthropic, &path, false).await,
         (Method::POST, "/v1/messages/count_tokens") => {
@@ -544,18 +555,24 @@ async fn proxy(
     let upstream_req = builder.body(full(out)).map_err(|e| {
         ProxyError::internal(format!("cannot build the upstream request for {uri}: {e}"))
     })?;
+    // A whole (non-streamed) answer only starts once the model has finished: wait as long as the
+    // SDKs do (10 minutes) unless the config asks for more.
+    let answer_timeout = if streaming {
+        state.settings.first_byte_timeout
+    } else {
+        state
+            .settings
+            .first_byte_timeout
+            .max(Duration::from_secs(600))
+    };
     let sent_at = Instant::now();
-    let resp = match tokio::time::timeout(
-        state.settings.first_byte_timeout,
-        state.client.request(upstream_req),
-    )
-    .await
+    let resp = match tokio::time::timeout(answer_timeout, state.client.request(upstream_req)).await
     {
         Err(_) => {
             let e = ProxyError::gateway_timeout(format!(
                 "{} did not answer within {}s (first_byte_timeout_s)",
                 target.provider,
-                state.settings.first_byte_timeout.as_secs()
+                answer_timeout.as_secs()
             ));
             state.health.note(target.provider, false);
             record.finish(504, &e.message);
@@ -840,6 +857,7 @@ fn rewrite(
     if let (Some(path), Some(kind)) = (survivor, kind) {
         return Err(RewriteError::Egress { kind, path });
     }
+    redaction.mark_egress_passed();
     Ok((body, redaction))
 }
 

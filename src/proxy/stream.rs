@@ -201,6 +201,17 @@ impl Transform for AnthropicStream {
                     out.extend_from_slice(&ev.raw);
                     return;
                 };
+                // A block type this proxy does not know yet takes its kind from its deltas, so
+                // its held bytes are flushed in the right delta and JSON is escaped as JSON.
+                if block.kind == Kind::Other {
+                    let (kind, escape) = match field {
+                        "partial_json" => (Kind::Json, Escape::Json),
+                        "thinking" => (Kind::Thinking, Escape::None),
+                        _ => (Kind::Text, Escape::None),
+                    };
+                    block.kind = kind;
+                    block.restorer = Restorer::new(self.lookup.clone(), escape);
+                }
                 let piece = data
                     .pointer(&format!("/delta/{field}"))
                     .and_then(Value::as_str)
@@ -264,6 +275,8 @@ enum ChatField {
     Reasoning(&'static str),
     Refusal,
     ToolArguments(u64),
+    /// A custom (free-form) tool call's input, such as an apply_patch patch.
+    ToolInput(u64),
 }
 
 /// OpenAI Chat Completions streams (also Anthropic's and local models' OpenAI-compatible ones).
@@ -316,6 +329,24 @@ impl ChatStream {
                 ChatField::Content => append(delta, "content", &held),
                 ChatField::Reasoning(name) => append(delta, name, &held),
                 ChatField::Refusal => append(delta, "refusal", &held),
+                ChatField::ToolInput(ti) => {
+                    let calls = delta.entry("tool_calls").or_insert_with(|| json!([]));
+                    if let Value::Array(calls) = calls {
+                        match calls
+                            .iter_mut()
+                            .find(|c| c.get("index").and_then(Value::as_u64) == Some(ti))
+                        {
+                            Some(c) => {
+                                let prev = c
+                                    .pointer("/custom/input")
+                                    .and_then(Value::as_str)
+                                    .unwrap_or("");
+                                c["custom"]["input"] = Value::String(format!("{prev}{held}"));
+                            }
+                            None => calls.push(json!({"index": ti, "custom": {"input": held}})),
+                        }
+                    }
+                }
                 ChatField::ToolArguments(ti) => {
                     let calls = delta.entry("tool_calls").or_insert_with(|| json!([]));
                     if let Value::Array(calls) = calls {
@@ -406,6 +437,17 @@ impl Transform for ChatStream {
                                     self.restorer(ci, ChatField::ToolArguments(ti)).push(args);
                                 if restored != *args {
                                     *args = restored;
+                                    changed = true;
+                                }
+                            }
+                            if let Some(name) = call.pointer_mut("/custom/name") {
+                                changed |= restore_json(&self.lookup, name);
+                            }
+                            if let Some(Value::String(input)) = call.pointer_mut("/custom/input") {
+                                let restored =
+                                    self.restorer(ci, ChatField::ToolInput(ti)).push(input);
+                                if restored != *input {
+                                    *input = restored;
                                     changed = true;
                                 }
                             }

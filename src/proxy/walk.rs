@@ -51,7 +51,53 @@ const OPAQUE: &[&str] = &[
     "effort",
     "format",
     "detail",
+    // Credentials meant for the provider to call a hosted MCP server or connector with.
+    "authorization_token",
+    "authorization",
+    "headers",
+    "server_url",
 ];
+
+/// Top-level request parameters: API options, not text (`include: ["reasoning.encrypted_content"]`
+/// must reach OpenAI as written even when the user's code declares `reasoning`).
+const ROOT_OPTIONS: &[&str] = &[
+    "include",
+    "truncation",
+    "reasoning",
+    "verbosity",
+    "modalities",
+    "conversation",
+    "store",
+    "stream",
+    "stream_options",
+    "temperature",
+    "top_p",
+    "top_k",
+    "max_tokens",
+    "max_output_tokens",
+    "max_completion_tokens",
+    "parallel_tool_calls",
+    "seed",
+    "logprobs",
+    "top_logprobs",
+    "n",
+    "presence_penalty",
+    "frequency_penalty",
+    "logit_bias",
+    "audio",
+    "thinking",
+    "container",
+    "context_management",
+    "background",
+    "user",
+    "mcp_servers",
+];
+
+/// Whether a top-level key holds an API option rather than text. `tool_choice` is an option when
+/// it is a word (`"auto"`, `"required"`); as an object it names a tool, which is rewritten.
+fn root_option(key: &str, value: &Value) -> bool {
+    ROOT_OPTIONS.contains(&key) || (key == "tool_choice" && value.is_string())
+}
 
 /// Keys in a tool input that name the file a tool result will hold.
 const PATH_KEYS: &[&str] = &[
@@ -173,7 +219,8 @@ impl Walker<'_> {
                         }
                         "description" | "title" => self.text(x, None),
                         "required" | "enum" | "examples" | "default" | "const" => self.free(x),
-                        "type" | "format" | "$ref" | "$schema" | "$id" | "pattern" => {}
+                        "$ref" => self.text(x, None),
+                        "type" | "format" | "$schema" | "$id" | "pattern" => {}
                         _ => self.schema(x),
                     }
                 }
@@ -210,10 +257,15 @@ impl Walker<'_> {
         };
         for (k, v) in root.iter_mut() {
             match k.as_str() {
+                k if root_option(k, v) => {}
                 "system" => self.anthropic_content(v, None),
-                "messages" => {
+                "output_format" => self.schema_holder(v),
+                "messages" if v.is_array() => {
                     for m in v.as_array_mut().into_iter().flatten() {
-                        let Value::Object(m) = m else { continue };
+                        let Value::Object(m) = m else {
+                            self.generic(m);
+                            continue;
+                        };
                         for (mk, mv) in m.iter_mut() {
                             match mk.as_str() {
                                 "content" => self.anthropic_content(mv, None),
@@ -332,8 +384,14 @@ impl Walker<'_> {
 
     /// Tool definitions of all three APIs: names, descriptions, schemas.
     fn tools(&mut self, v: &mut Value) {
-        for t in v.as_array_mut().into_iter().flatten() {
-            let Value::Object(m) = t else { continue };
+        let Value::Array(tools) = v else {
+            return self.generic(v);
+        };
+        for t in tools {
+            let Value::Object(m) = t else {
+                self.generic(t);
+                continue;
+            };
             for (k, x) in m.iter_mut() {
                 match k.as_str() {
                     "name" | "description" => self.text(x, None),
@@ -384,23 +442,23 @@ impl Walker<'_> {
         };
         for (k, v) in root.iter_mut() {
             match k.as_str() {
-                "messages" => {
+                k if root_option(k, v) => {}
+                "messages" if v.is_array() => {
                     for m in v.as_array_mut().into_iter().flatten() {
                         let path = m
                             .get("tool_call_id")
                             .and_then(Value::as_str)
                             .and_then(|id| self.paths.get(id).cloned());
-                        let Value::Object(m) = m else { continue };
+                        let Value::Object(m) = m else {
+                            self.generic(m);
+                            continue;
+                        };
                         for (mk, mv) in m.iter_mut() {
                             match mk.as_str() {
                                 "content" => self.chat_content(mv, path.as_deref()),
-                                "tool_calls" => {
-                                    for tc in mv.as_array_mut().into_iter().flatten() {
-                                        if let Some(f) = tc.get_mut("function") {
-                                            self.generic(f);
-                                        }
-                                    }
-                                }
+                                // function and custom tool calls alike: names, JSON arguments,
+                                // free-form input.
+                                "tool_calls" => self.generic(mv),
                                 k if OPAQUE.contains(&k) => {}
                                 _ => self.generic(mv),
                             }
@@ -442,8 +500,13 @@ impl Walker<'_> {
                         .to_string();
                     match ty.as_str() {
                         "text" | "input_text" | "output_text" => {
-                            if let Some(t) = p.get_mut("text") {
-                                self.text(t, hint);
+                            let Value::Object(part) = p else { continue };
+                            for (pk, pv) in part.iter_mut() {
+                                match pk.as_str() {
+                                    "text" => self.text(pv, hint),
+                                    k if OPAQUE.contains(&k) => {}
+                                    _ => self.generic(pv),
+                                }
                             }
                         }
                         "image_url" | "input_image" | "input_audio" => {}
@@ -480,6 +543,7 @@ impl Walker<'_> {
         };
         for (k, v) in root.iter_mut() {
             match k.as_str() {
+                k if root_option(k, v) => {}
                 "instructions" => self.text(v, None),
                 "input" => match v {
                     Value::String(s) => (self.f)(s, None),
@@ -641,7 +705,15 @@ fn egress_walk(
                 return None;
             }
             for (k, x) in m {
-                path.push(format!(".{k}"));
+                if path.is_empty() && root_option(k, x) {
+                    continue;
+                }
+                // Free-form keys may be the very name or secret looked for: paths never show them.
+                path.push(if free {
+                    ".{key}".to_string()
+                } else {
+                    format!(".{k}")
+                });
                 let r = if free && check(k) {
                     Some(render_path(path))
                 } else {
@@ -832,7 +904,7 @@ mod tests {
         let mut check = |s: &str| s == "secretKey" || s == "LEAK" || s == "tool_use";
         assert_eq!(
             egress(&v, &NoSigned, &mut check).as_deref(),
-            Some("messages[0].content[0].input.secretKey")
+            Some("messages[0].content[0].input.{key}")
         );
         let v = json!({"messages": [{"role": "user", "content": "a LEAK here"}]});
         let mut check = |s: &str| s.contains("LEAK");

@@ -333,3 +333,55 @@ fn memoized_texts_follow_names_learned_and_forgotten_later() {
         .unwrap();
     assert!(!once("const v = 5;").contains("settleMerchantBatch"));
 }
+
+#[test]
+fn a_secret_is_protected_wherever_its_value_appears() {
+    let e = engine();
+    let key = sample::expand("{32}", 71).unwrap();
+    // Found through its context (an .env assignment) in the tool result ...
+    let env = format!("DB_PASSWORD={key}\n");
+    // ... and bare in the model's earlier answer, where no rule would find it.
+    let prose = format!("The password is {key}, keep it safe.");
+    let r = e.redact(&[Input::text(&env), Input::text(&prose)]).unwrap();
+    let out: Vec<String> = r
+        .texts
+        .iter()
+        .map(|t| String::from_utf8(t.clone()).unwrap())
+        .collect();
+    assert!(out.iter().all(|t| !t.contains(&key)), "{out:?}");
+    let ph = out[0].trim_end().split('=').nth(1).unwrap().to_string();
+    assert!(out[1].contains(&ph), "the same placeholder: {out:?}");
+    assert_eq!(r.secret_count(), 1);
+    // A later turn holds only the bare value: still replaced, from this process's memory.
+    let (later, r2) = redact_one(&e, &format!("Use {key} in the test."), None);
+    assert!(!later.contains(&key) && later.contains(&ph), "{later}");
+    assert_eq!(
+        e.restore(Some(&r2), &later),
+        format!("Use {key} in the test.")
+    );
+    assert_eq!(r2.egress_violation(&later), None);
+}
+
+#[test]
+fn egress_always_looks_for_values_even_in_reused_outputs() {
+    let e = engine();
+    let long = format!(
+        "{}\nfunction settleMerchantBatch() {{}}\n",
+        "// padding line\n".repeat(30)
+    );
+    let input = Input {
+        text: long.as_bytes(),
+        lang: lang::from_name("typescript"),
+        path: None,
+    };
+    let r1 = e.redact(&[input]).unwrap();
+    r1.mark_egress_passed();
+    let out = String::from_utf8(r1.texts[0].clone()).unwrap();
+    // The second time the output is reused; a secret smuggled next to it is still found.
+    let key = sample::expand("ghp_{36}", 72).unwrap();
+    let r2 = e
+        .redact(&[input, Input::text(&format!("token = \"{key}\""))])
+        .unwrap();
+    assert_eq!(String::from_utf8(r2.texts[0].clone()).unwrap(), out);
+    assert_eq!(r2.egress_violation(&format!("{out}{key}")), Some("secret"));
+}
