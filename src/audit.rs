@@ -7,10 +7,10 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
 
 use serde::Serialize;
 
+use crate::batch::{BatchWriter, Dropped};
 use crate::mutate::Vault;
 use crate::mutate::vault::Error;
 
@@ -156,53 +156,41 @@ const QUEUE: usize = 4096;
 /// The asynchronous audit writer.
 #[derive(Clone)]
 pub struct Writer {
-    tx: SyncSender<Event>,
+    queue: BatchWriter<Event>,
     /// Events that could not be written (queue full or SQLite error).
     pub failures: Arc<AtomicU64>,
 }
 
 impl Writer {
     /// Starts the writer thread on `vault`.
-    pub fn start(vault: Arc<Vault>) -> Writer {
-        let (tx, rx) = sync_channel(QUEUE);
+    pub fn start(vault: Arc<Vault>) -> std::io::Result<Writer> {
         let failures = Arc::new(AtomicU64::new(0));
         let f = failures.clone();
-        std::thread::Builder::new()
-            .name("pretense-audit".into())
-            .spawn(move || write_loop(&vault, rx, &f))
-            .expect("spawn the audit writer thread");
-        Writer { tx, failures }
+        let queue = BatchWriter::start("pretense-audit", QUEUE, move |batch: Vec<Event>| {
+            if let Err(e) = insert(&vault, &batch) {
+                f.fetch_add(batch.len() as u64, Ordering::Relaxed);
+                tracing::warn!("audit write failed ({} rows dropped): {e}", batch.len());
+            }
+        })?;
+        Ok(Writer { queue, failures })
     }
 
     /// Queues an event; never blocks.
     pub fn record(&self, event: Event) {
-        match self.tx.try_send(event) {
-            Ok(()) => {}
-            Err(TrySendError::Full(_)) => {
-                self.failures.fetch_add(1, Ordering::Relaxed);
-                tracing::warn!("audit queue full: an audit row was dropped");
-            }
-            Err(TrySendError::Disconnected(_)) => {
-                self.failures.fetch_add(1, Ordering::Relaxed);
-                tracing::warn!("audit writer stopped: an audit row was dropped");
+        if let Err(why) = self.queue.send(event) {
+            self.failures.fetch_add(1, Ordering::Relaxed);
+            match why {
+                Dropped::Full => tracing::warn!("audit queue full: an audit row was dropped"),
+                Dropped::Stopped => {
+                    tracing::warn!("audit writer stopped: an audit row was dropped")
+                }
             }
         }
     }
-}
 
-fn write_loop(vault: &Vault, rx: Receiver<Event>, failures: &AtomicU64) {
-    while let Ok(first) = rx.recv() {
-        let mut batch = vec![first];
-        while let Ok(more) = rx.try_recv() {
-            batch.push(more);
-            if batch.len() >= 256 {
-                break;
-            }
-        }
-        if let Err(e) = insert(vault, &batch) {
-            failures.fetch_add(batch.len() as u64, Ordering::Relaxed);
-            tracing::warn!("audit write failed ({} rows dropped): {e}", batch.len());
-        }
+    /// Waits until the rows queued so far are written (a stopping daemon calls this).
+    pub fn flush(&self, timeout: std::time::Duration) -> bool {
+        self.queue.flush(timeout)
     }
 }
 
@@ -277,30 +265,14 @@ mod tests {
     #[test]
     fn write_and_query_pages() {
         let vault = Arc::new(Vault::open_in_memory().unwrap());
-        let w = Writer::start(vault.clone());
+        let w = Writer::start(vault.clone()).unwrap();
         for i in 0..5 {
             w.record(event(
                 if i % 2 == 0 { "sess_a" } else { "sess_b" },
                 &format!("2026-01-0{}T00:00:00Z", i + 1),
             ));
         }
-        // The writer is asynchronous: wait until the rows are there.
-        for _ in 0..200 {
-            if query(
-                &vault,
-                &Query {
-                    page: 1,
-                    per_page: 50,
-                    ..Default::default()
-                },
-            )
-            .unwrap()
-            .1 == 5
-            {
-                break;
-            }
-            std::thread::sleep(std::time::Duration::from_millis(10));
-        }
+        assert!(w.flush(std::time::Duration::from_secs(30)), "rows written");
         let (page, total) = query(
             &vault,
             &Query {

@@ -50,6 +50,23 @@ impl Harness {
         tweak: impl FnOnce(&mut Config),
     ) -> Harness {
         let data = tempfile::tempdir().expect("temp data dir");
+        Self::start_in(upstream, data, tweak).await
+    }
+
+    /// Stops the daemon and starts a new one on the same data dir and upstream, as a user
+    /// restarting `pretense start` would.
+    pub(crate) async fn restart(mut self) -> Harness {
+        if let Some(s) = self.server.take() {
+            s.shutdown().await;
+        }
+        Self::start_in(self.upstream, self._data, |_| {}).await
+    }
+
+    async fn start_in(
+        upstream: FakeUpstream,
+        data: tempfile::TempDir,
+        tweak: impl FnOnce(&mut Config),
+    ) -> Harness {
         let mut config = Config::default();
         config.server.port = 0;
         config.upstream.anthropic = upstream.url();
@@ -356,6 +373,22 @@ async fn tool_use_input_is_restored_in_partial_json_and_whole() {
     h.stop().await;
 }
 
+/// The next turn: the client sends the thinking block back as it saw it (the fake upstream checks
+/// its signature).
+async fn send_thinking_back(h: &Harness, q: &str, thinking: &str, signature: &str) -> Answer {
+    h.upstream.set_responder(|_| Reply::Json {
+        status: 200,
+        headers: vec![],
+        body: anthropic::message("claude-x", &[anthropic::Block::Text("ok".into())]),
+    });
+    let next = json!({"model": "claude-x", "max_tokens": 9, "messages": [
+        {"role": "user", "content": q},
+        {"role": "assistant", "content": [{"type": "thinking", "thinking": thinking, "signature": signature}, {"type": "text", "text": "Answer."}]},
+        {"role": "user", "content": "go on"}
+    ]});
+    post(h, "/v1/messages", next).await
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn signed_thinking_goes_back_byte_exact_in_the_next_turn() {
     let h = Harness::start(|_| {}).await;
@@ -411,18 +444,7 @@ async fn signed_thinking_goes_back_byte_exact_in_the_next_turn() {
             thinking.contains("reconcileLedgerEntries") || thinking.contains("LedgerReconciler"),
             "the client sees real names: {thinking}"
         );
-        // Next turn: the client sends the block back as it saw it.
-        h.upstream.set_responder(|_| Reply::Json {
-            status: 200,
-            headers: vec![],
-            body: anthropic::message("claude-x", &[anthropic::Block::Text("ok".into())]),
-        });
-        let next = json!({"model": "claude-x", "max_tokens": 9, "messages": [
-            {"role": "user", "content": q},
-            {"role": "assistant", "content": [{"type": "thinking", "thinking": thinking, "signature": signature}, {"type": "text", "text": "Answer."}]},
-            {"role": "user", "content": "go on"}
-        ]});
-        let a = post(&h, "/v1/messages", next).await;
+        let a = send_thinking_back(&h, &q, &thinking, &signature).await;
         assert_eq!(
             a.status,
             200,
@@ -431,6 +453,61 @@ async fn signed_thinking_goes_back_byte_exact_in_the_next_turn() {
         );
         assert_clean(&h.last_body());
     }
+    h.stop().await;
+}
+
+/// The provider may write an original name itself (it guessed it, or the user typed it where
+/// pretense could not see it). Restoring leaves it, rewriting would rename it: only the
+/// provider's own bytes verify, and a restarted daemon must still have them.
+#[tokio::test(flavor = "multi_thread")]
+async fn signed_thinking_survives_a_daemon_restart() {
+    let h = Harness::start(|_| {}).await;
+    let q = question();
+    h.upstream.set_responder(|r| {
+        let names = replacements(&r.body_str());
+        let thinking = format!("{} is probably reconcileLedgerEntries.", names[0]);
+        Reply::Json {
+            status: 200,
+            headers: vec![],
+            body: anthropic::message(
+                "claude-x",
+                &[
+                    anthropic::Block::Thinking { thinking },
+                    anthropic::Block::Text("Answer.".into()),
+                ],
+            ),
+        }
+    });
+    let a = post(
+        &h,
+        "/v1/messages",
+        json!({"model": "claude-x", "max_tokens": 9, "messages": [{"role": "user", "content": q}]}),
+    )
+    .await;
+    assert_eq!(a.status, 200, "{}", a.text());
+    let v = a.json();
+    let thinking = v["content"][0]["thinking"].as_str().unwrap().to_string();
+    let signature = v["content"][0]["signature"].as_str().unwrap().to_string();
+    assert!(!thinking.contains("zq"), "restored: {thinking}");
+    let h = h.restart().await;
+    let a = send_thinking_back(&h, &q, &thinking, &signature).await;
+    assert_eq!(
+        a.status,
+        200,
+        "signature must verify after a restart: {}",
+        a.text()
+    );
+    // `vault clear` forgets it too.
+    let vault = Vault::open(&h.data_dir().join("pretense.db")).unwrap();
+    let stored: i64 = vault
+        .with_conn(|c| c.query_row("SELECT count(*) FROM signed", [], |r| r.get(0)))
+        .unwrap();
+    assert_eq!(stored, 1);
+    vault.clear().unwrap();
+    let stored: i64 = vault
+        .with_conn(|c| c.query_row("SELECT count(*) FROM signed", [], |r| r.get(0)))
+        .unwrap();
+    assert_eq!(stored, 0);
     h.stop().await;
 }
 

@@ -489,10 +489,3 @@ fn is_prose(t: &str) -> bool {
     }
     words >= 5 && plain * 10 >= words * 8
 }
-
-/// The signal scan of `text`, for the `dump` development aid.
-#[cfg(test)]
-pub(crate) fn explain(text: &str) -> String {
-    let signals = Signals::scan(sample(text));
-    format!("{:?} scores={:?}", signals, signals.scores())
-}

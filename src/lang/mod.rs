@@ -270,6 +270,11 @@ pub struct Analysis {
 impl Lang {
     /// Parses `source` and runs this language's declarations query over it. Callable from many
     /// threads at once (parsers are per thread, the query is shared).
+    /// The tree-sitter grammar.
+    pub fn grammar(&self) -> tree_sitter::Language {
+        (self.grammar)()
+    }
+
     pub fn analyze(&self, source: &str) -> Analysis {
         query::analyze(self, source)
     }

@@ -39,7 +39,7 @@ pub enum Error {
 }
 
 /// The schema version this build writes. Each entry of [`MIGRATIONS`] moves one version up.
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 /// Migrations, applied in order inside one transaction each. The audit log shares the database.
 const MIGRATIONS: &[&str] = &[
@@ -75,6 +75,15 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX audit_ts ON audit(ts);
     CREATE INDEX audit_session ON audit(session);",
+    // 3: provider-signed content (thinking text, reasoning items) exactly as the provider wrote
+    // it, i.e. with replacement names and placeholders only, so that a restarted daemon still
+    // sends it back byte-exact. Keyed by signature or item id.
+    "CREATE TABLE signed (
+        key TEXT PRIMARY KEY,
+        body TEXT NOT NULL,
+        last_seen INTEGER NOT NULL
+    );
+    CREATE INDEX signed_last_seen ON signed(last_seen);",
 ];
 
 /// What an entry stands for.
@@ -627,23 +636,59 @@ impl Vault {
         Ok(n)
     }
 
-    /// Removes every entry. Returns how many.
+    /// Stores provider-signed content under `key` (an upsert that also refreshes `last_seen`).
+    pub fn put_signed(&self, items: &[(String, String)]) -> Result<(), Error> {
+        let mut conn = self.conn();
+        let tx = conn.transaction().map_err(self.sql_err())?;
+        {
+            let mut put = tx
+                .prepare_cached(
+                    "INSERT INTO signed (key, body, last_seen) VALUES (?1, ?2, ?3)
+                     ON CONFLICT(key) DO UPDATE SET last_seen = excluded.last_seen",
+                )
+                .map_err(self.sql_err())?;
+            let t = now();
+            for (key, body) in items {
+                put.execute(params![key, body, t]).map_err(self.sql_err())?;
+            }
+        }
+        tx.commit().map_err(self.sql_err())
+    }
+
+    /// Provider-signed content stored under `key`.
+    pub fn signed(&self, key: &str) -> Result<Option<String>, Error> {
+        self.conn()
+            .query_row("SELECT body FROM signed WHERE key = ?1", [key], |r| {
+                r.get(0)
+            })
+            .optional()
+            .map_err(self.sql_err())
+    }
+
+    /// Removes every entry, and the remembered signed content with them. Returns how many
+    /// entries.
     pub fn clear(&self) -> Result<usize, Error> {
-        let n = self
-            .conn()
+        let conn = self.conn();
+        let n = conn
             .execute("DELETE FROM vault", [])
             .map_err(self.sql_err())?;
+        conn.execute("DELETE FROM signed", [])
+            .map_err(self.sql_err())?;
+        drop(conn);
         self.reload(true)?;
         Ok(n)
     }
 
-    /// Drops entries unseen for `days` days. Returns how many.
+    /// Drops entries (and signed content) unseen for `days` days. Returns how many entries.
     pub fn expire(&self, days: u32) -> Result<usize, Error> {
         let cutoff = now() - i64::from(days) * 86_400;
-        let n = self
-            .conn()
+        let conn = self.conn();
+        let n = conn
             .execute("DELETE FROM vault WHERE last_seen < ?1", [cutoff])
             .map_err(self.sql_err())?;
+        conn.execute("DELETE FROM signed WHERE last_seen < ?1", [cutoff])
+            .map_err(self.sql_err())?;
+        drop(conn);
         if n > 0 {
             self.reload(true)?;
         }

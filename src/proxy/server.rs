@@ -117,4 +117,5 @@ async fn accept_loop(listener: TcpListener, state: Arc<State>, mut stopped: ones
     {
         tracing::warn!("shutdown: requests still running after {DRAIN:?} were cut off");
     }
+    let _ = tokio::task::spawn_blocking(move || state.flush()).await;
 }

@@ -46,19 +46,35 @@ impl State {
         scanner: Arc<crate::scan::Scanner>,
     ) -> anyhow::Result<State> {
         let client = upstream::build(settings.connect_timeout, &settings.ca_bundle)?;
-        let audit = audit::Writer::start(engine.vault().clone());
+        let audit = audit::Writer::start(engine.vault().clone())
+            .map_err(|e| anyhow::anyhow!("cannot start the audit writer thread: {e}"))?;
+        let signed = Arc::new(SignedMemory::persistent(engine.vault().clone()));
         Ok(State {
             health: super::endpoints::Health::default(),
             settings,
             engine,
             client,
             audit,
-            signed: Arc::new(SignedMemory::default()),
+            signed,
             started: Instant::now(),
             mutations: AtomicU64::new(0),
             secrets: AtomicU64::new(0),
             scanner,
         })
+    }
+}
+
+impl State {
+    /// Writes out what the background writers still hold (audit rows, signed content), so that a
+    /// stopped daemon loses nothing it had answered.
+    pub fn flush(&self) {
+        let wait = Duration::from_secs(5);
+        if !self.audit.flush(wait) {
+            tracing::warn!("shutdown: audit rows may not all be written");
+        }
+        if !self.signed.flush(wait) {
+            tracing::warn!("shutdown: signed content may not all be stored");
+        }
     }
 }
 

@@ -1,14 +1,18 @@
 //! Provider-signed content, remembered so it goes back byte-exact. The client is shown thinking
 //! text (and reasoning summaries) with the real names; when it sends the block back in a later
 //! turn, its signature must still verify, so pretense swaps in the exact text the provider wrote,
-//! found by signature (Anthropic) or item id (OpenAI reasoning). In memory only, bounded.
+//! found by signature (Anthropic) or item id (OpenAI reasoning). Held in memory (bounded) and in
+//! the vault database, so that a conversation still verifies after the daemon restarts. What is
+//! stored is the provider's own text: replacement names and placeholders, never an original.
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use serde_json::Value;
 
 use super::walk::SignedStore;
+use crate::batch::{BatchWriter, Dropped};
+use crate::mutate::vault::Vault;
 
 /// Enough for thousands of long thinking blocks; older ones are forgotten first. A forgotten block
 /// is rewritten like any text, which reproduces the provider's bytes whenever renaming does.
@@ -22,13 +26,73 @@ struct Inner {
     bytes: usize,
 }
 
+/// Blocks waiting to be written before new ones are only kept in memory.
+const QUEUE: usize = 1024;
+
 /// The memory (shared by all requests of the daemon).
 #[derive(Default)]
 pub struct SignedMemory {
     inner: Mutex<Inner>,
+    store: Option<Store>,
+}
+
+/// The database copy: writes go through a thread so that SQLite never blocks a stream.
+struct Store {
+    vault: Arc<Vault>,
+    queue: BatchWriter<(String, String)>,
 }
 
 impl SignedMemory {
+    /// A memory that also keeps what it learns in `vault`, and looks there for what it lost.
+    pub fn persistent(vault: Arc<Vault>) -> SignedMemory {
+        let writer = vault.clone();
+        let queue = BatchWriter::start("pretense-signed", QUEUE, move |batch| {
+            if let Err(e) = writer.put_signed(&batch) {
+                tracing::warn!("cannot store signed content ({e}); it is kept in memory only");
+            }
+        });
+        match queue {
+            Ok(queue) => SignedMemory {
+                inner: Mutex::default(),
+                store: Some(Store { vault, queue }),
+            },
+            Err(e) => {
+                tracing::warn!("cannot start the signed-content writer ({e}); memory only");
+                SignedMemory::default()
+            }
+        }
+    }
+
+    /// Waits until what was learnt so far is stored (a stopping daemon calls this).
+    pub fn flush(&self, timeout: std::time::Duration) -> bool {
+        self.store
+            .as_ref()
+            .is_none_or(|store| store.queue.flush(timeout))
+    }
+
+    fn persist(&self, key: String, body: String) {
+        if let Some(store) = &self.store
+            && let Err(why) = store.queue.send((key, body))
+        {
+            let why = match why {
+                Dropped::Full => "queue full",
+                Dropped::Stopped => "writer stopped",
+            };
+            tracing::warn!("signed content not stored ({why}): kept in memory only");
+        }
+    }
+
+    fn load(&self, key: &str) -> Option<String> {
+        let store = self.store.as_ref()?;
+        match store.vault.signed(key) {
+            Ok(found) => found,
+            Err(e) => {
+                tracing::warn!("cannot read signed content ({e})");
+                None
+            }
+        }
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }
@@ -52,6 +116,11 @@ impl SignedMemory {
         if signature.is_empty() {
             return;
         }
+        self.persist(format!("thinking:{signature}"), text.to_string());
+        self.keep_thinking(signature, text);
+    }
+
+    fn keep_thinking(&self, signature: &str, text: &str) {
         let mut inner = self.lock();
         let size = signature.len() + text.len();
         if inner
@@ -81,6 +150,11 @@ impl SignedMemory {
         if id.is_empty() {
             return;
         }
+        self.persist(format!("reasoning:{id}"), item.to_string());
+        self.keep_reasoning(id, item);
+    }
+
+    fn keep_reasoning(&self, id: &str, item: &Value) {
         let mut inner = self.lock();
         let size = id.len() + item.to_string().len();
         if inner
@@ -97,9 +171,25 @@ impl SignedMemory {
 
 impl SignedStore for SignedMemory {
     fn thinking(&self, signature: &str) -> Option<String> {
-        self.lock().thinking.get(signature).cloned()
+        if let Some(t) = self.lock().thinking.get(signature) {
+            return Some(t.clone());
+        }
+        let key = format!("thinking:{signature}");
+        let text = self.load(&key)?;
+        // Refreshes `last_seen`, so a conversation in use outlives the retention period.
+        self.persist(key, text.clone());
+        self.keep_thinking(signature, &text);
+        Some(text)
     }
     fn reasoning(&self, id: &str) -> Option<Value> {
-        self.lock().reasoning.get(id).cloned()
+        if let Some(v) = self.lock().reasoning.get(id) {
+            return Some(v.clone());
+        }
+        let key = format!("reasoning:{id}");
+        let body = self.load(&key)?;
+        let item: Value = serde_json::from_str(&body).ok()?;
+        self.persist(key, body);
+        self.keep_reasoning(id, &item);
+        Some(item)
     }
 }
