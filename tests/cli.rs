@@ -86,7 +86,9 @@ fn malformed_config_names_file_line_and_key() {
 
     let out = dir.run(&["--config", "missing.toml", "config"]);
     assert_eq!(code(&out), 2);
-    assert!(stderr(&out).contains("missing.toml"), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("missing.toml"), "{err}");
+    assert_eq!(err.matches("os error").count(), 1, "said once: {err}");
 }
 
 #[test]

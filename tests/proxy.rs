@@ -111,6 +111,22 @@ impl Harness {
     }
 }
 
+/// `GET /audit?<query>` once `total` rows are there (the audit writer is asynchronous).
+async fn audit_page(h: &Harness, query: &str, total: u64) -> Value {
+    let mut v = Value::Null;
+    for _ in 0..100 {
+        v = send(&h.url, "GET", &format!("/audit?{query}"), &[], vec![])
+            .await
+            .json();
+        if v["total"] == total {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(v["total"], total, "{v}");
+    v
+}
+
 pub(crate) struct Answer {
     pub(crate) status: StatusCode,
     pub(crate) headers: HeaderMap,
@@ -689,8 +705,34 @@ async fn errors_come_back_in_the_clients_api_format() {
         a.json()["error"]["message"],
         "slow down on LedgerReconciler"
     );
+    // The path decides the format, whatever the headers (an SDK may send anthropic-version).
+    let a = send(
+        &h.url,
+        "POST",
+        "/v1/responses",
+        &[("anthropic-version", "2023-06-01")],
+        b"{oops".to_vec(),
+    )
+    .await;
+    assert_eq!(a.status, 400);
+    assert!(
+        a.json().get("type").is_none(),
+        "OpenAI format: {}",
+        a.text()
+    );
+    assert_eq!(a.json()["error"]["type"], "invalid_request_error");
     // Nothing was forwarded for the refused requests: only the 429 one reached the upstream.
     assert_eq!(h.upstream.received().len(), 1);
+    // Refusals are audited too, with their status.
+    let v = audit_page(&h, "per_page=50", 5).await;
+    let mut statuses: Vec<u64> = v["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["status"].as_u64().unwrap())
+        .collect();
+    statuses.sort();
+    assert_eq!(statuses, [400, 400, 400, 413, 429]);
     h.stop().await;
 }
 
@@ -945,19 +987,27 @@ async fn access_guards_host_origin_and_token() {
     );
     let a = send(&h.url, "POST", "/t/wrong/v1/messages", &[], body.clone()).await;
     assert_eq!(a.status, 401);
-    // DNS rebinding and browser origins.
+    // DNS rebinding: a page that resolves its own name to 127.0.0.1 cannot know the token.
     let a = send(
         &h.url,
         "POST",
         "/v1/messages",
-        &[
-            ("host", "attacker.example:9339"),
-            ("x-pretense-token", "s3cret-token"),
-        ],
+        &[("host", "attacker.example:9339")],
         body.clone(),
     )
     .await;
-    assert_eq!(a.status, 403);
+    assert_eq!(a.status, 403, "{}", a.text());
+    // A tunnel (cloudflared, ngrok) sends its public name as Host, with the token in the path.
+    let a = send(
+        &h.url,
+        "POST",
+        "/t/s3cret-token/v1/messages",
+        &[("host", "quiet-fox.trycloudflare.com")],
+        body.clone(),
+    )
+    .await;
+    assert_eq!(a.status, 200, "{}", a.text());
+    // Browser origins are refused even with the token.
     let a = send(
         &h.url,
         "GET",
@@ -1022,17 +1072,7 @@ async fn own_endpoints_health_scan_audit_models_and_probes() {
 
     // A proxied request, then its audit row.
     post(&h, "/v1/messages", json!({"model": "claude-x", "messages": [{"role": "user", "content": format!("{CODE} key {secret}")}]})).await;
-    let mut v = Value::Null;
-    for _ in 0..50 {
-        v = send(&h.url, "GET", "/audit?page=1&per_page=10", &[], vec![])
-            .await
-            .json();
-        if v["total"] == 1 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    assert_eq!(v["total"], 1, "{v}");
+    let v = audit_page(&h, "page=1&per_page=10", 1).await;
     assert_eq!(v["per_page"], 10);
     let e = &v["entries"][0];
     assert!(e["id"].as_str().unwrap().starts_with("aud_"));

@@ -1,5 +1,6 @@
 //! `pretense redact`, `restore`, `vault` and `audit` on the real binary.
 
+use std::process::Stdio;
 use std::time::Duration;
 
 use serde_json::{Value, json};
@@ -282,4 +283,45 @@ async fn audit_command_reads_what_the_proxy_wrote() {
     assert_eq!(code(&bad), 2);
     assert!(stderr(&bad).contains("24h"), "{}", stderr(&bad));
     h.stop().await;
+}
+
+/// The daemon and CLI runs may start together on an empty data dir: none fails, and all share
+/// one naming key (the same input gets the same replacements).
+#[test]
+fn processes_starting_together_on_a_new_data_dir_agree() {
+    use std::io::Write;
+    for _ in 0..3 {
+        let d = Dir::new();
+        let children: Vec<_> = (0..6)
+            .map(|_| {
+                let mut child = d
+                    .cmd()
+                    .args(["redact", "--lang", "typescript"])
+                    .stdin(Stdio::piped())
+                    .stdout(Stdio::piped())
+                    .stderr(Stdio::piped())
+                    .spawn()
+                    .expect("spawn pretense");
+                child
+                    .stdin
+                    .take()
+                    .unwrap()
+                    .write_all(
+                        b"export function settleLedgerBatch(ledgerRows) { return ledgerRows; }\n",
+                    )
+                    .unwrap();
+                child
+            })
+            .collect();
+        let outputs: Vec<String> = children
+            .into_iter()
+            .map(|c| {
+                let o = c.wait_with_output().unwrap();
+                assert_eq!(code(&o), 0, "{}", stderr(&o));
+                stdout(&o)
+            })
+            .collect();
+        assert!(!outputs[0].contains("settleLedgerBatch"), "{}", outputs[0]);
+        assert!(outputs.iter().all(|o| *o == outputs[0]), "{outputs:#?}");
+    }
 }

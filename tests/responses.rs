@@ -62,7 +62,12 @@ fn answer_items(body: &str) -> (Vec<openai::Item>, String) {
     let items = vec![
         openai::Item::Reasoning {
             encrypted_content: "gAAAAABencrypted-opaque-bytes==".into(),
-            summary: Some(format!("Looking at {} and {settle}.", names[0])),
+            // The provider may write an original name itself (a guess): restoring leaves it,
+            // rewriting would rename it, so only its own bytes go back unchanged.
+            summary: Some(format!(
+                "Looking at {} and {settle}, i.e. LedgerReconciler.",
+                names[0]
+            )),
         },
         openai::Item::Message(format!("Call {settle}() after {}.", names[0])),
         openai::Item::FunctionCall {
@@ -121,7 +126,7 @@ async fn responses_whole_answer_round_trip() {
     );
     assert_eq!(
         out[0]["summary"][0]["text"],
-        "Looking at LedgerReconciler and settleLedgerBatch."
+        "Looking at LedgerReconciler and settleLedgerBatch, i.e. LedgerReconciler."
     );
     assert!(v["x-pretense-mutations"].as_u64().unwrap() >= 5);
     h.stop().await;
@@ -218,6 +223,8 @@ async fn reasoning_items_go_back_byte_exact_and_previous_response_id_keeps_names
     });
     let a = post(&h, "/v1/responses", codex_request(false, &[])).await;
     let first_upstream = h.last_body();
+    let first_session = a.headers["x-pretense-session"].clone();
+    let first_id = a.json()["id"].as_str().unwrap().to_string();
     let out = a.json()["output"].clone();
     assert!(
         out[0].to_string().contains("LedgerReconciler"),
@@ -232,7 +239,7 @@ async fn reasoning_items_go_back_byte_exact_and_previous_response_id_keeps_names
     // previous_response_id for the rest; prose mentions the names without any code.
     let next = json!({
         "model": "gpt-5-codex",
-        "previous_response_id": "resp_prev_1",
+        "previous_response_id": first_id,
         "input": [
             out[0].clone(),
             {"type": "message", "role": "user", "content": [{"type": "input_text", "text": "Now make LedgerReconciler call settleLedgerBatch twice."}]}
@@ -246,8 +253,12 @@ async fn reasoning_items_go_back_byte_exact_and_previous_response_id_keeps_names
     });
     let a = post(&h, "/v1/responses", next).await;
     assert_eq!(a.status, 200, "{}", a.text());
+    assert_eq!(
+        a.headers["x-pretense-session"], first_session,
+        "a previous_response_id turn stays in its conversation's session"
+    );
     let sent: Value = serde_json::from_str(&h.last_body()).unwrap();
-    assert_eq!(sent["previous_response_id"], "resp_prev_1");
+    assert_eq!(sent["previous_response_id"], first_id.as_str());
     let item = &sent["input"][0];
     assert_eq!(item["encrypted_content"], "gAAAAABencrypted-opaque-bytes==");
     assert_eq!(
@@ -265,6 +276,21 @@ async fn reasoning_items_go_back_byte_exact_and_previous_response_id_keeps_names
             "{name} is the same replacement as in the first turn"
         );
     }
+
+    // Codex leaves the id out (with `store: false` it would resolve to nothing): found by its
+    // encrypted content, sent back as the provider wrote it, and no id added.
+    let mut without_id = out[0].clone();
+    without_id.as_object_mut().unwrap().remove("id");
+    let a = post(&h, "/v1/responses", json!({"model": "gpt-5-codex", "store": false, "input": [
+        without_id,
+        {"type": "message", "role": "user", "content": [{"type": "input_text", "text": "go on"}]}
+    ]}))
+    .await;
+    assert_eq!(a.status, 200, "{}", a.text());
+    let sent: Value = serde_json::from_str(&h.last_body()).unwrap();
+    let item = &sent["input"][0];
+    assert_eq!(item["summary"][0]["text"], provider_summary);
+    assert!(item.get("id").is_none(), "no id added: {item}");
     h.stop().await;
 }
 

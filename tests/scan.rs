@@ -116,6 +116,23 @@ fn sarif_is_valid_2_1_0() {
             .len(),
         16
     );
+    // Paths are URIs: percent-encoded when relative, file:// when absolute.
+    let spaced = dir.create(
+        "dir one/k #2.py",
+        format!("API = \"{}\"\n", fake("sk_live_{24}", 6)),
+    );
+    let out = dir.run(&["scan", "--format", "sarif", "dir one"]);
+    let uri = |v: &serde_json::Value| {
+        v["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(uri(&json(&out)), "dir%20one/k%20%232.py");
+    let out = dir.run(&["scan", "--format", "sarif", spaced.to_str().unwrap()]);
+    let abs = uri(&json(&out));
+    assert!(abs.starts_with("file:///"), "{abs}");
+    assert!(abs.ends_with("/dir%20one/k%20%232.py"), "{abs}");
 }
 
 #[test]

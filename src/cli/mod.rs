@@ -187,7 +187,7 @@ where
             if is_broken_pipe(&err) {
                 return exit::code(exit::SUCCESS);
             }
-            let _ = writeln!(std::io::stderr(), "pretense: {err:#}");
+            let _ = writeln!(std::io::stderr(), "pretense: {}", render(&err));
             exit::code(exit::ERROR)
         }
     }
@@ -242,6 +242,23 @@ fn init_logging(global: &GlobalArgs, daemon: bool) {
         .with_ansi(use_color)
         .with_target(false)
         .try_init();
+}
+
+/// The error and its causes, `: `-separated; a cause that its parent's message already quotes
+/// (library errors often do) is not repeated.
+fn render(err: &anyhow::Error) -> String {
+    let mut out = String::new();
+    for cause in err.chain() {
+        let msg = cause.to_string();
+        if out.contains(&msg) {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(": ");
+        }
+        out.push_str(&msg);
+    }
+    out
 }
 
 fn is_broken_pipe(err: &anyhow::Error) -> bool {

@@ -50,6 +50,14 @@ impl NamingKey {
         }
         let mut key = [0u8; 32];
         getrandom::fill(&mut key).map_err(|e| std::io::Error::other(e.to_string()))?;
+        // Written whole under a private name, then linked into place: the link either appears
+        // complete or fails because another process (the daemon and a CLI run starting together)
+        // linked theirs first, never half-written.
+        let tmp = path.with_extension(format!(
+            "tmp.{}.{}",
+            std::process::id(),
+            hex::encode(&key[..4])
+        ));
         let mut opts = std::fs::OpenOptions::new();
         opts.write(true).create_new(true);
         #[cfg(unix)]
@@ -57,13 +65,14 @@ impl NamingKey {
             use std::os::unix::fs::OpenOptionsExt;
             opts.mode(0o600);
         }
-        match opts.open(path) {
-            Ok(mut f) => {
-                f.write_all(hex::encode(key).as_bytes())?;
-                f.sync_all()?;
-                Ok(NamingKey(key))
-            }
-            // Another process (the daemon and a CLI run) created it first: use theirs.
+        let written = opts.open(&tmp).and_then(|mut f| {
+            f.write_all(hex::encode(key).as_bytes())?;
+            f.sync_all()
+        });
+        let linked = written.and_then(|()| std::fs::hard_link(&tmp, path));
+        let _ = std::fs::remove_file(&tmp);
+        match linked {
+            Ok(()) => Ok(NamingKey(key)),
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
                 Self::parse(&std::fs::read(path)?, path)
             }

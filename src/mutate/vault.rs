@@ -390,8 +390,21 @@ impl Vault {
         };
         conn.busy_timeout(std::time::Duration::from_secs(10))
             .map_err(sql)?;
-        conn.pragma_update(None, "journal_mode", "WAL")
-            .map_err(sql)?;
+        // Switching a new database to WAL needs a moment alone with it; processes that start
+        // together on an empty data dir take turns.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            match conn.pragma_update(None, "journal_mode", "WAL") {
+                Ok(()) => break,
+                Err(rusqlite::Error::SqliteFailure(e, _))
+                    if e.code == rusqlite::ErrorCode::DatabaseBusy
+                        && std::time::Instant::now() < deadline =>
+                {
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
+                Err(e) => return Err(sql(e)),
+            }
+        }
         conn.pragma_update(None, "synchronous", "NORMAL")
             .map_err(sql)?;
         migrate(&mut conn, &path)?;
@@ -712,7 +725,12 @@ fn migrate(conn: &mut Connection, path: &str) -> Result<(), Error> {
         });
     }
     for (i, m) in MIGRATIONS.iter().enumerate().skip(version as usize) {
-        let tx = conn.transaction().map_err(sql)?;
+        // IMMEDIATE: take the write lock up front (waiting on the busy timeout). A deferred
+        // transaction that read first could not upgrade once another process had written, and
+        // would fail at once with "database is locked".
+        let tx = conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(sql)?;
         // Another process may have migrated between our read and our lock: check again inside.
         let current: i64 = tx
             .query_row("PRAGMA user_version", [], |r| r.get(0))

@@ -40,10 +40,19 @@ pub fn decode(encoding: Option<&str>, body: Vec<u8>, limit: u64) -> Result<Vec<u
                 &coding,
             )?,
             "zstd" => {
-                let decoder = ruzstd::decoding::StreamingDecoder::new(&data[..]).map_err(|e| {
-                    ProxyError::bad_request(format!("request body is not valid zstd: {e}"))
-                })?;
-                read_capped(decoder, limit, &coding)?
+                // A zstd stream may hold several frames back to back (RFC 8878 §3.1): decode
+                // each in turn, the limit counting across them.
+                let mut rest = &data[..];
+                let mut out = Vec::new();
+                while !rest.is_empty() {
+                    let decoder =
+                        ruzstd::decoding::StreamingDecoder::new(&mut rest).map_err(|e| {
+                            ProxyError::bad_request(format!("request body is not valid zstd: {e}"))
+                        })?;
+                    let left = limit.saturating_sub(out.len() as u64);
+                    out.extend(read_capped(decoder, left, &coding)?);
+                }
+                out
             }
             other => return Err(ProxyError::unsupported_encoding(other)),
         };
@@ -103,7 +112,12 @@ mod tests {
 
         let zst =
             ruzstd::encoding::compress_to_vec(TEXT, ruzstd::encoding::CompressionLevel::Fastest);
-        assert_eq!(decode(Some("zstd"), zst, 1 << 20).unwrap(), TEXT);
+        assert_eq!(decode(Some("zstd"), zst.clone(), 1 << 20).unwrap(), TEXT);
+        let two_frames = [zst.clone(), zst].concat();
+        assert_eq!(
+            decode(Some("zstd"), two_frames, 1 << 20).unwrap(),
+            [TEXT, TEXT].concat()
+        );
 
         assert_eq!(
             decode(Some("identity"), TEXT.to_vec(), 1 << 20).unwrap(),

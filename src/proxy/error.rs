@@ -32,6 +32,8 @@ pub struct ProxyError {
     /// Machine-readable kind, in the Anthropic vocabulary (`invalid_request_error`, ...).
     pub kind: &'static str,
     pub message: String,
+    /// Already in the log (and the audit table) as the outcome of a proxied request.
+    pub logged: bool,
 }
 
 impl ProxyError {
@@ -46,6 +48,7 @@ impl ProxyError {
             source,
             kind,
             message: message.into(),
+            logged: false,
         }
     }
 

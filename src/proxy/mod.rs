@@ -13,6 +13,7 @@ mod endpoints;
 mod error;
 mod server;
 mod service;
+mod session;
 mod signed;
 mod sse;
 mod stream;

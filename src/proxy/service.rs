@@ -16,6 +16,7 @@ use serde_json::Value;
 
 use super::encoding;
 use super::error::{Dialect, ProxyError};
+use super::session::Sessions;
 use super::signed::SignedMemory;
 use super::sse::Framer;
 use super::stream::{AnthropicStream, ChatStream, Transform, restore_json};
@@ -31,6 +32,7 @@ pub struct State {
     pub client: upstream::Client,
     pub audit: audit::Writer,
     pub signed: Arc<SignedMemory>,
+    pub sessions: Arc<Sessions>,
     pub started: Instant,
     pub mutations: AtomicU64,
     pub secrets: AtomicU64,
@@ -56,6 +58,7 @@ impl State {
             client,
             audit,
             signed,
+            sessions: Arc::new(Sessions::default()),
             started: Instant::now(),
             mutations: AtomicU64::new(0),
             secrets: AtomicU64::new(0),
@@ -124,6 +127,8 @@ pub async fn handle(
         Some(rest) => format!("/t/…/{}", rest.split_once('/').map_or("", |(_, tail)| tail)),
         None => req.uri().path().to_string(),
     };
+    // Proxied API calls log their own line (with model, mutations, session) when they end.
+    let proxied = method == Method::POST && PROXIED.iter().any(|p| path_for_log.ends_with(p));
     let resp = match route(state.clone(), req).await {
         Ok(r) => r,
         Err(e) => {
@@ -131,21 +136,39 @@ pub async fn handle(
                 super::error::Source::Internal => {
                     tracing::error!("{method} {path_for_log}: {}", e.message)
                 }
-                _ => tracing::info!("{method} {path_for_log}: {}", e.message),
+                _ if !e.logged => tracing::info!("{method} {path_for_log}: {}", e.message),
+                _ => {}
             }
-            e.response(dialect)
+            return e.response(dialect);
         }
     };
-    tracing::debug!(
-        "{remote} {method} {path_for_log} → {} in {:?}",
-        resp.status().as_u16(),
-        started.elapsed()
-    );
+    if !proxied {
+        tracing::info!(
+            "{method} {path_for_log} → {} in {}ms from {remote}",
+            resp.status().as_u16(),
+            started.elapsed().as_millis()
+        );
+    }
     resp
 }
 
+/// The API paths whose requests are rewritten, forwarded and audited.
+const PROXIED: &[&str] = &[
+    "/v1/messages",
+    "/v1/messages/count_tokens",
+    "/v1/chat/completions",
+    "/v1/responses",
+    "/v1/responses/compact",
+];
+
 fn dialect_of(path: &str, headers: &HeaderMap) -> Dialect {
-    if path.contains("/v1/messages") || headers.contains_key("anthropic-version") {
+    // The path decides when it names an API; elsewhere (`/v1/models`, our own routes) the
+    // client's headers tell which one it speaks.
+    if path.contains("/v1/messages") {
+        Dialect::Anthropic
+    } else if path.contains("/v1/chat/") || path.contains("/v1/responses") {
+        Dialect::OpenAi
+    } else if headers.contains_key("anthropic-version") {
         Dialect::Anthropic
     } else {
         Dialect::OpenAi
@@ -202,9 +225,12 @@ async fn route(state: Arc<State>, req: Request<Incoming>) -> Result<Response<Bod
         token_ok = true;
     }
 
-    // DNS rebinding: a hostile page resolving its own name to 127.0.0.1 still sends its Host.
-    // With a token and a non-loopback bind, the token is the guard.
-    if s.loopback_bind() || s.token.is_empty() {
+    // DNS rebinding: a hostile page resolving its own name to 127.0.0.1 still sends its Host,
+    // but cannot know the token. So a request that presents the configured token passes whatever
+    // its Host (a tunnel such as cloudflared sends its public name); others must address
+    // localhost.
+    let presented = token_ok && !s.token.is_empty();
+    if !presented && (s.loopback_bind() || s.token.is_empty()) {
         let host = req
             .headers()
             .get(header::HOST)
@@ -358,53 +384,6 @@ async fn read_body(
     Ok((parts, body))
 }
 
-/// The conversation's session: the client's header, else derived from how it opened.
-fn session_of(engine: &Engine, headers: &HeaderMap, api: Api, body: &Value) -> String {
-    if let Some(s) = headers
-        .get("x-pretense-session")
-        .and_then(|v| v.to_str().ok())
-        && !s.is_empty()
-    {
-        return s.to_string();
-    }
-    let mut opening = String::new();
-    let system = match api {
-        Api::Anthropic => body.get("system"),
-        Api::OpenAiChat => None,
-        Api::OpenAiResponses => body.get("instructions"),
-    };
-    if let Some(s) = system {
-        opening.push_str(&s.to_string());
-    }
-    let list = match api {
-        Api::OpenAiResponses => body.get("input"),
-        _ => body.get("messages"),
-    };
-    match list {
-        Some(Value::Array(items)) => {
-            let first_user = items
-                .iter()
-                .find(|m| m.get("role").and_then(Value::as_str) == Some("user"));
-            if api == Api::OpenAiChat {
-                for m in items.iter().take_while(|m| {
-                    matches!(
-                        m.get("role").and_then(Value::as_str),
-                        Some("system" | "developer")
-                    )
-                }) {
-                    opening.push_str(&m.to_string());
-                }
-            }
-            if let Some(u) = first_user {
-                opening.push_str(&u.to_string());
-            }
-        }
-        Some(other) => opening.push_str(&other.to_string()),
-        None => {}
-    }
-    engine.key().session(opening.as_bytes())
-}
-
 /// What one proxied request records, finished when the answer is complete.
 struct Record {
     state: Arc<State>,
@@ -414,6 +393,13 @@ struct Record {
 }
 
 impl Record {
+    /// Records `e` as the request's outcome and hands it back.
+    fn fail(&mut self, mut e: ProxyError) -> ProxyError {
+        self.finish(e.status.as_u16(), &e.message);
+        e.logged = true;
+        e
+    }
+
     fn finish(&mut self, status: u16, error: &str) {
         if self.done {
             return;
@@ -467,36 +453,18 @@ async fn proxy(
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
-    let (parts, raw) = read_body(&state, req).await?;
-    let body: Value = serde_json::from_slice(&raw).map_err(|e| {
-        ProxyError::bad_request(format!(
-            "request body is not valid JSON ({e}); nothing was forwarded"
-        ))
-    })?;
-    if !body.is_object() {
-        return Err(ProxyError::bad_request(
-            "request body must be a JSON object; nothing was forwarded",
-        ));
-    }
-    let model = body
-        .get("model")
-        .and_then(Value::as_str)
-        .unwrap_or("")
-        .to_string();
-    let streaming = !count_tokens && body.get("stream").and_then(Value::as_bool) == Some(true);
-    let session = session_of(&state.engine, &parts.headers, api, &body);
-    let target = target(&state.settings, api, &model);
+    // Recorded from here on, refusals included: the audit log shows what was turned away too.
     let mut record = Record {
         state: state.clone(),
         event: Event {
             id: String::new(),
             timestamp: audit::now_rfc3339(),
-            session: session.clone(),
+            session: String::new(),
             endpoint: path.to_string(),
-            provider: target.provider.to_string(),
-            model: model.clone(),
+            provider: String::new(),
+            model: String::new(),
             tool: audit::tool_from_user_agent(user_agent.as_deref()).to_string(),
-            streaming,
+            streaming: false,
             status: 0,
             duration_ms: 0,
             mutations: 0,
@@ -508,13 +476,40 @@ async fn proxy(
         started,
         done: false,
     };
+    let (parts, raw) = read_body(&state, req).await.map_err(|e| record.fail(e))?;
+    let body: Value = serde_json::from_slice(&raw).map_err(|e| {
+        record.fail(ProxyError::bad_request(format!(
+            "request body is not valid JSON ({e}); nothing was forwarded"
+        )))
+    })?;
+    if !body.is_object() {
+        return Err(record.fail(ProxyError::bad_request(
+            "request body must be a JSON object; nothing was forwarded",
+        )));
+    }
+    let model = body
+        .get("model")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
+    let streaming = !count_tokens && body.get("stream").and_then(Value::as_bool) == Some(true);
+    let session = state.sessions.of(&state.engine, &parts.headers, api, &body);
+    let target = target(&state.settings, api, &model);
+    record.event.session = session.clone();
+    record.event.provider = target.provider.to_string();
+    record.event.model = model.clone();
+    record.event.streaming = streaming;
 
     // Rewrite on a blocking thread: parsing is CPU work.
     let engine = state.engine.clone();
     let signed = state.signed.clone();
     let rewritten = tokio::task::spawn_blocking(move || rewrite(&engine, &signed, api, body))
         .await
-        .map_err(|e| ProxyError::internal(format!("the rewrite task failed: {e}")))?;
+        .map_err(|e| {
+            record.fail(ProxyError::internal(format!(
+                "the rewrite task failed: {e}"
+            )))
+        })?;
     let rewrite_took = started.elapsed();
     let (mut body, redaction) = match rewritten {
         Ok(r) => r,
@@ -527,8 +522,7 @@ async fn proxy(
                     .fetch_add(rules.len() as u64, Ordering::Relaxed);
             }
             let err = e.into_proxy_error();
-            record.finish(err.status.as_u16(), &err.message);
-            return Err(err);
+            return Err(record.fail(err));
         }
     };
     record.event.mutations = redaction.mutations() as u64;
@@ -548,7 +542,9 @@ async fn proxy(
         obj.insert("model".into(), Value::String(m.clone()));
     }
     let out = serde_json::to_vec(&body).map_err(|e| {
-        ProxyError::internal(format!("cannot serialize the rewritten request: {e}"))
+        record.fail(ProxyError::internal(format!(
+            "cannot serialize the rewritten request: {e}"
+        )))
     })?;
 
     // Upstream.
@@ -569,7 +565,9 @@ async fn proxy(
         .header(header::CONTENT_TYPE, "application/json")
         .header(header::CONTENT_LENGTH, out.len());
     let upstream_req = builder.body(full(out)).map_err(|e| {
-        ProxyError::internal(format!("cannot build the upstream request for {uri}: {e}"))
+        record.fail(ProxyError::internal(format!(
+            "cannot build the upstream request for {uri}: {e}"
+        )))
     })?;
     // A whole (non-streamed) answer only starts once the model has finished: wait as long as the
     // SDKs do (10 minutes) unless the config asks for more.
@@ -591,8 +589,7 @@ async fn proxy(
                 answer_timeout.as_secs()
             ));
             state.health.note(target.provider, false);
-            record.finish(504, &e.message);
-            return Err(e);
+            return Err(record.fail(e));
         }
         Ok(Err(e)) => {
             let host = uri.split('/').nth(2).unwrap_or("").to_string();
@@ -602,23 +599,15 @@ async fn proxy(
                 error_chain(&e)
             ));
             state.health.note(target.provider, false);
-            record.finish(502, &e.message);
-            return Err(e);
+            return Err(record.fail(e));
         }
         Ok(Ok(r)) => r,
     };
     state.health.note(target.provider, true);
     tracing::debug!(
-        "{path}: read+rewrite {rewrite_took:?}, upstream answered after {:?}",
-        started.elapsed()
+        "{path}: read+rewrite {rewrite_took:?}, upstream headers after {:?}",
+        sent_at.elapsed()
     );
-    if std::env::var_os("PRETENSE_PROFILE").is_some() {
-        eprintln!(
-            "rewrite {rewrite_took:?} upstream {:?} first byte {:?}",
-            sent_at.elapsed(),
-            started.elapsed()
-        );
-    }
     let status = resp.status();
     let (rparts, rbody) = resp.into_parts();
     let is_sse = rparts
@@ -646,16 +635,15 @@ async fn proxy(
             let e = ProxyError::bad_gateway(
                 "the upstream sent a compressed event stream although pretense asked for identity; it cannot be restored",
             );
-            record.finish(502, &e.message);
-            return Err(e);
+            return Err(record.fail(e));
         }
         let transform: Box<dyn Transform> = match api {
             Api::Anthropic => Box::new(AnthropicStream::new(lookup, state.signed.clone())),
             Api::OpenAiChat => Box::new(ChatStream::new(lookup)),
-            Api::OpenAiResponses => Box::new(super::stream::ResponsesStream::new(
-                lookup,
-                state.signed.clone(),
-            )),
+            Api::OpenAiResponses => Box::new(
+                super::stream::ResponsesStream::new(lookup, state.signed.clone())
+                    .in_session(state.sessions.clone(), session.clone()),
+            ),
         };
         record.event.status = status.as_u16();
         let body = restore_stream(
@@ -676,8 +664,7 @@ async fn proxy(
     let bytes = match collect_with_idle(rbody, state.settings.idle_timeout).await {
         Ok(b) => b,
         Err(e) => {
-            record.finish(502, &e.message);
-            return Err(e);
+            return Err(record.fail(e));
         }
     };
     let encoding = rparts
@@ -691,13 +678,17 @@ async fn proxy(
                 "cannot decode the upstream answer: {}",
                 e.message
             ));
-            record.finish(502, &e.message);
-            return Err(e);
+            return Err(record.fail(e));
         }
     };
     let out = match serde_json::from_slice::<Value>(&bytes) {
         Ok(mut v) => {
             remember_signed(&state.signed, api, &v);
+            if api == Api::OpenAiResponses
+                && let Some(id) = v.get("id").and_then(Value::as_str)
+            {
+                state.sessions.remember_response(id, &session);
+            }
             restore_json(&lookup, &mut v);
             if status.is_success()
                 && !count_tokens

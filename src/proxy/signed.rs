@@ -137,21 +137,19 @@ impl SignedMemory {
     /// Remembers every reasoning item among `items` (Responses output items).
     pub fn remember_reasoning_items<'a>(&self, items: impl IntoIterator<Item = &'a Value>) {
         for it in items {
-            if it.get("type").and_then(Value::as_str) == Some("reasoning")
-                && let Some(id) = it.get("id").and_then(Value::as_str)
-            {
-                self.remember_reasoning(id, it);
+            if it.get("type").and_then(Value::as_str) == Some("reasoning") {
+                self.remember_reasoning(it);
             }
         }
     }
 
-    /// Remembers a reasoning item (as the provider sent it) under its id.
-    pub fn remember_reasoning(&self, id: &str, item: &Value) {
-        if id.is_empty() {
-            return;
+    /// Remembers a reasoning item (as the provider sent it) under its id and its encrypted
+    /// content: Codex sends items back without their id.
+    pub fn remember_reasoning(&self, item: &Value) {
+        for key in reasoning_keys(item) {
+            self.persist(format!("reasoning:{key}"), item.to_string());
+            self.keep_reasoning(&key, item);
         }
-        self.persist(format!("reasoning:{id}"), item.to_string());
-        self.keep_reasoning(id, item);
     }
 
     fn keep_reasoning(&self, id: &str, item: &Value) {
@@ -181,15 +179,45 @@ impl SignedStore for SignedMemory {
         self.keep_thinking(signature, &text);
         Some(text)
     }
-    fn reasoning(&self, id: &str) -> Option<Value> {
-        if let Some(v) = self.lock().reasoning.get(id) {
-            return Some(v.clone());
+    fn reasoning(&self, item: &Value) -> Option<Value> {
+        let keys = reasoning_keys(item);
+        for key in &keys {
+            if let Some(v) = self.lock().reasoning.get(key) {
+                return Some(v.clone());
+            }
         }
-        let key = format!("reasoning:{id}");
-        let body = self.load(&key)?;
-        let item: Value = serde_json::from_str(&body).ok()?;
-        self.persist(key, body);
-        self.keep_reasoning(id, &item);
-        Some(item)
+        for key in keys {
+            let stored = format!("reasoning:{key}");
+            let Some(body) = self.load(&stored) else {
+                continue;
+            };
+            let Ok(original) = serde_json::from_str::<Value>(&body) else {
+                continue;
+            };
+            self.persist(stored, body);
+            self.keep_reasoning(&key, &original);
+            return Some(original);
+        }
+        None
     }
+}
+
+/// The keys a reasoning item is found by: its id, and a digest of its encrypted content.
+fn reasoning_keys(item: &Value) -> Vec<String> {
+    use sha2::Digest;
+    let mut keys = Vec::new();
+    if let Some(id) = item.get("id").and_then(Value::as_str)
+        && !id.is_empty()
+    {
+        keys.push(format!("id:{id}"));
+    }
+    if let Some(enc) = item.get("encrypted_content").and_then(Value::as_str)
+        && !enc.is_empty()
+    {
+        keys.push(format!(
+            "enc:{}",
+            hex::encode(sha2::Sha256::digest(enc.as_bytes()))
+        ));
+    }
+    keys
 }

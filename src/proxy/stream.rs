@@ -12,6 +12,7 @@ use std::sync::Arc;
 
 use serde_json::{Value, json};
 
+use super::session::Sessions;
 use super::signed::SignedMemory;
 use super::sse::{self, Event};
 use super::walk::restore_value;
@@ -518,6 +519,8 @@ impl Transform for ChatStream {
 pub struct ResponsesStream {
     lookup: Arc<Layers>,
     signed: Arc<SignedMemory>,
+    /// Where to note the response id, so a `previous_response_id` turn keeps the session.
+    session: Option<(Arc<Sessions>, String)>,
     restorers: BTreeMap<(String, u64, &'static str), R>,
     /// How many events pretense has injected so far.
     shift: u64,
@@ -576,10 +579,17 @@ impl ResponsesStream {
         ResponsesStream {
             lookup,
             signed,
+            session: None,
             restorers: BTreeMap::new(),
             shift: 0,
             last: None,
         }
+    }
+
+    /// Notes the answer's response id as belonging to `session`.
+    pub fn in_session(mut self, sessions: Arc<Sessions>, session: String) -> Self {
+        self.session = Some((sessions, session));
+        self
     }
 
     fn key(data: &Value, kind: &'static str) -> (String, u64, &'static str) {
@@ -675,6 +685,12 @@ impl Transform for ResponsesStream {
                     ));
                 }
             }
+        }
+        if ty == "response.created"
+            && let Some((sessions, session)) = &self.session
+            && let Some(id) = data.pointer("/response/id").and_then(Value::as_str)
+        {
+            sessions.remember_response(id, session);
         }
         if matches!(
             ty.as_str(),

@@ -115,8 +115,9 @@ const PATH_KEYS: &[&str] = &[
 pub trait SignedStore {
     /// Anthropic thinking text by signature.
     fn thinking(&self, signature: &str) -> Option<String>;
-    /// A Responses reasoning item by id.
-    fn reasoning(&self, id: &str) -> Option<Value>;
+    /// A Responses reasoning item as the provider sent it, found by the id or the encrypted
+    /// content of `item` (the item as the client sends it back).
+    fn reasoning(&self, item: &Value) -> Option<Value>;
 }
 
 /// Calls `f(text, path_hint)` on every rewritable string of a request, in a fixed order.
@@ -596,12 +597,19 @@ impl Walker<'_> {
                 }
             }
             "reasoning" => {
-                let known = it
-                    .get("id")
-                    .and_then(Value::as_str)
-                    .and_then(|id| self.signed.reasoning(id));
-                match known {
-                    Some(original) => *it = original,
+                match self.signed.reasoning(it) {
+                    // The provider's value of every field the client sent; no field added (an
+                    // id the client left out must stay out: with `store: false` it resolves to
+                    // nothing upstream).
+                    Some(original) => {
+                        if let Value::Object(m) = it {
+                            for (k, v) in m.iter_mut() {
+                                if let Some(o) = original.get(k) {
+                                    *v = o.clone();
+                                }
+                            }
+                        }
+                    }
                     None => {
                         if let Value::Object(m) = it {
                             for (k, v) in m.iter_mut() {
@@ -696,12 +704,7 @@ fn egress_walk(
             if ty == Some("redacted_thinking") || ty == Some("image") {
                 return None;
             }
-            if ty == Some("reasoning")
-                && m.get("id")
-                    .and_then(Value::as_str)
-                    .and_then(|id| signed.reasoning(id))
-                    .is_some()
-            {
+            if ty == Some("reasoning") && signed.reasoning(v).is_some() {
                 return None;
             }
             for (k, x) in m {
@@ -765,7 +768,7 @@ mod tests {
         fn thinking(&self, _: &str) -> Option<String> {
             None
         }
-        fn reasoning(&self, _: &str) -> Option<Value> {
+        fn reasoning(&self, _: &Value) -> Option<Value> {
             None
         }
     }

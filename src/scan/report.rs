@@ -209,7 +209,7 @@ impl Report {
                     "message": { "text": format!("{} ({} severity)", s.description, s.severity.as_str()) },
                     "locations": [{
                         "physicalLocation": {
-                            "artifactLocation": { "uri": s.file.replace('\\', "/") },
+                            "artifactLocation": { "uri": sarif_uri(&s.file) },
                             "region": {
                                 "startLine": s.line,
                                 "startColumn": s.column,
@@ -276,4 +276,34 @@ pub fn human_bytes(n: u64) -> String {
         unit += 1;
     }
     format!("{v:.1} {}", UNITS[unit])
+}
+
+/// A file as a SARIF artifact URI: relative paths as percent-encoded relative references (what
+/// GitHub code scanning places in the repository), absolute ones as `file://` URIs.
+fn sarif_uri(file: &str) -> String {
+    use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
+    // Everything but RFC 3986 unreserved characters and the path separator.
+    const PATH: &AsciiSet = &CONTROLS
+        .add(b' ')
+        .add(b'"')
+        .add(b'#')
+        .add(b'%')
+        .add(b'<')
+        .add(b'>')
+        .add(b'?')
+        .add(b'[')
+        .add(b'\\')
+        .add(b']')
+        .add(b'^')
+        .add(b'`')
+        .add(b'{')
+        .add(b'|')
+        .add(b'}');
+    let path = file.replace('\\', "/");
+    let encoded = utf8_percent_encode(&path, PATH).to_string();
+    if path.starts_with('/') {
+        format!("file://{encoded}")
+    } else {
+        encoded
+    }
 }
