@@ -82,7 +82,7 @@ fn program() -> impl Strategy<Value = String> {
     (
         prop::collection::vec(ident(), 1..5),
         prop::collection::vec(noise(), 0..12),
-        0..3u8,
+        0..6u8,
     )
         .prop_map(|(names, noise, lang)| {
             let n = |i: usize| names[i % names.len()].clone();
@@ -99,8 +99,26 @@ fn program() -> impl Strategy<Value = String> {
                     b = n(1),
                     c = n(2)
                 ),
-                _ => format!(
+                2 => format!(
                     "```go\nfunc {a}({b} int) int {{\n\t{c} := {b} * 2\n\treturn {c}\n}}\n```\n",
+                    a = n(0),
+                    b = n(1),
+                    c = n(2)
+                ),
+                3 => format!(
+                    "```java\npublic class {a} {{\n    private int {c};\n    public int {b}(int {c}) {{ return this.{c} + {c}; }}\n}}\n```\n",
+                    a = n(0),
+                    b = n(1),
+                    c = n(2)
+                ),
+                4 => format!(
+                    "```js\nconst {c} = require('./{b}');\nfunction {a}({b}) {{\n  return `${{{b}}} ${{{c}}}`; // {a}\n}}\nmodule.exports = {{ {a} }};\n```\n",
+                    a = n(0),
+                    b = n(1),
+                    c = n(2)
+                ),
+                _ => format!(
+                    "```tsx\nexport function {a}({{ {b} }}: {{ {b}: string }}) {{\n  const {c} = {b}.trim();\n  return <div title={{{c}}}>{{{b}}}</div>;\n}}\n```\n",
                     a = n(0),
                     b = n(1),
                     c = n(2)
@@ -126,6 +144,7 @@ proptest! {
         let e = engine();
         let r = e.redact(&[Input::text(&text)]).expect("redact");
         let out = String::from_utf8(r.texts[0].clone()).expect("utf-8");
+        prop_assert!(r.mutations() > 0, "the declared names are renamed: {}", out);
         prop_assert_eq!(e.restore(Some(&r), &out), text.clone());
         // And from the vault alone, as `pretense restore` does.
         prop_assert_eq!(e.restore(None, &out), text);

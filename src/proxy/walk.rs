@@ -58,6 +58,13 @@ const OPAQUE: &[&str] = &[
     "server_url",
 ];
 
+/// Whether the value under key `k` carries no user text. `format` is a JSON-schema keyword or a
+/// response format when it is a string, but a custom tool's grammar (with its `definition`) when
+/// it is an object.
+fn opaque(k: &str, v: &Value) -> bool {
+    OPAQUE.contains(&k) && !(k == "format" && v.is_object())
+}
+
 /// Top-level request parameters: API options, not text (`include: ["reasoning.encrypted_content"]`
 /// must reach OpenAI as written even when the user's code declares `reasoning`).
 const ROOT_OPTIONS: &[&str] = &[
@@ -177,7 +184,7 @@ impl Walker<'_> {
             Value::Array(a) => a.iter_mut().for_each(|x| self.generic(x)),
             Value::Object(m) => {
                 for (k, x) in m.iter_mut() {
-                    if !OPAQUE.contains(&k.as_str()) {
+                    if !opaque(k, x) {
                         self.generic(x);
                     }
                 }
@@ -270,14 +277,14 @@ impl Walker<'_> {
                         for (mk, mv) in m.iter_mut() {
                             match mk.as_str() {
                                 "content" => self.anthropic_content(mv, None),
-                                k if OPAQUE.contains(&k) => {}
+                                k if opaque(k, mv) => {}
                                 _ => self.generic(mv),
                             }
                         }
                     }
                 }
                 "tools" => self.tools(v),
-                k if OPAQUE.contains(&k) => {}
+                k if opaque(k, v) => {}
                 _ => self.generic(v),
             }
         }
@@ -309,7 +316,7 @@ impl Walker<'_> {
                 for (k, v) in m.iter_mut() {
                     match k.as_str() {
                         "text" => self.text(v, hint),
-                        k if OPAQUE.contains(&k) => {}
+                        k if opaque(k, v) => {}
                         _ => self.generic(v),
                     }
                 }
@@ -334,7 +341,7 @@ impl Walker<'_> {
                             }
                         }
                         ("source", _) => {}
-                        (k, _) if OPAQUE.contains(&k) => {}
+                        (k, _) if opaque(k, v) => {}
                         _ => self.generic(v),
                     }
                 }
@@ -344,7 +351,7 @@ impl Walker<'_> {
                     match k.as_str() {
                         "name" => self.text(v, None),
                         "input" => self.free(v),
-                        k if OPAQUE.contains(&k) => {}
+                        k if opaque(k, v) => {}
                         _ => self.generic(v),
                     }
                 }
@@ -357,7 +364,7 @@ impl Walker<'_> {
                 for (k, v) in m.iter_mut() {
                     match k.as_str() {
                         "content" => self.anthropic_content(v, path.as_deref()),
-                        k if OPAQUE.contains(&k) => {}
+                        k if opaque(k, v) => {}
                         _ => self.generic(v),
                     }
                 }
@@ -403,13 +410,13 @@ impl Walker<'_> {
                                 match fk.as_str() {
                                     "name" | "description" => self.text(fx, None),
                                     "parameters" => self.schema(fx),
-                                    k if OPAQUE.contains(&k) => {}
+                                    k if opaque(k, fx) => {}
                                     _ => self.generic(fx),
                                 }
                             }
                         }
                     }
-                    k if OPAQUE.contains(&k) => {}
+                    k if opaque(k, x) => {}
                     _ => self.generic(x),
                 }
             }
@@ -460,7 +467,7 @@ impl Walker<'_> {
                                 // function and custom tool calls alike: names, JSON arguments,
                                 // free-form input.
                                 "tool_calls" => self.generic(mv),
-                                k if OPAQUE.contains(&k) => {}
+                                k if opaque(k, mv) => {}
                                 _ => self.generic(mv),
                             }
                         }
@@ -472,7 +479,7 @@ impl Walker<'_> {
                         self.schema_holder(js);
                     }
                 }
-                k if OPAQUE.contains(&k) => {}
+                k if opaque(k, v) => {}
                 _ => self.generic(v),
             }
         }
@@ -483,7 +490,7 @@ impl Walker<'_> {
         for (k, x) in m.iter_mut() {
             match k.as_str() {
                 "schema" => self.schema(x),
-                k if OPAQUE.contains(&k) => {}
+                k if opaque(k, x) => {}
                 _ => self.generic(x),
             }
         }
@@ -505,7 +512,7 @@ impl Walker<'_> {
                             for (pk, pv) in part.iter_mut() {
                                 match pk.as_str() {
                                     "text" => self.text(pv, hint),
-                                    k if OPAQUE.contains(&k) => {}
+                                    k if opaque(k, pv) => {}
                                     _ => self.generic(pv),
                                 }
                             }
@@ -561,7 +568,7 @@ impl Walker<'_> {
                         self.schema_holder(f);
                     }
                 }
-                k if OPAQUE.contains(&k) => {}
+                k if opaque(k, v) => {}
                 _ => self.generic(v),
             }
         }
@@ -579,7 +586,7 @@ impl Walker<'_> {
                 for (k, v) in m.iter_mut() {
                     match k.as_str() {
                         "content" => self.chat_content(v, None),
-                        k if OPAQUE.contains(&k) => {}
+                        k if opaque(k, v) => {}
                         _ => self.generic(v),
                     }
                 }
@@ -728,7 +735,7 @@ fn egress_walk(
                                     .and_then(Value::as_str)
                                     .is_some_and(|u| u.starts_with("data:"))
                         }
-                        k => !free && OPAQUE.contains(&k) && k != "url" && k != "image_url",
+                        k => !free && opaque(k, x) && k != "url" && k != "image_url",
                     };
                     if opaque {
                         None
@@ -891,6 +898,28 @@ mod tests {
             ]
         );
         assert_eq!(got[4].1.as_deref(), Some("x.ts"));
+    }
+
+    #[test]
+    fn a_custom_tool_grammar_is_text_but_a_schema_format_is_not() {
+        let req = json!({
+            "model": "gpt-5-codex",
+            "tools": [{"type": "custom", "name": "apply_patch", "description": "Patch files",
+                       "format": {"type": "grammar", "syntax": "lark", "definition": "start: settle_ledger"}},
+                      {"type": "function", "name": "f", "parameters": {"type": "object",
+                       "properties": {"when": {"type": "string", "format": "date-time"}}}}],
+        });
+        let texts: Vec<String> = collect(Api::OpenAiResponses, req.clone())
+            .into_iter()
+            .map(|(s, _)| s)
+            .collect();
+        assert!(
+            texts.contains(&"start: settle_ledger".to_string()),
+            "{texts:?}"
+        );
+        assert!(!texts.contains(&"date-time".to_string()), "{texts:?}");
+        let path = egress(&req, &NoSigned, &mut |s| s.contains("settle_ledger"));
+        assert_eq!(path.as_deref(), Some("tools[0].format.definition"));
     }
 
     #[test]
