@@ -188,41 +188,57 @@ struct Declared {
 }
 
 /// Results by content hash, least recently used out first: agents resend the whole history every
-/// turn, so most of a request was analysed before.
+/// turn, so most of a request was analysed before. Bounded by entries and by the bytes of the
+/// texts behind them (an entry holds a rewritten copy and word sets: a few times its text), so a
+/// daemon that runs for weeks stays small.
 struct Cache<V: Clone> {
-    map: HashMap<u64, (V, u64)>,
+    map: HashMap<u64, (V, u64, usize)>,
     tick: u64,
     capacity: usize,
+    budget: usize,
+    bytes: usize,
 }
 
 impl<V: Clone> Cache<V> {
-    fn new(capacity: usize) -> Self {
+    fn new(capacity: usize, budget: usize) -> Self {
         Cache {
             map: HashMap::new(),
             tick: 0,
             capacity,
+            budget,
+            bytes: 0,
         }
     }
 
     fn get(&mut self, key: u64) -> Option<V> {
         self.tick += 1;
         let tick = self.tick;
-        self.map.get_mut(&key).map(|(v, t)| {
+        self.map.get_mut(&key).map(|(v, t, _)| {
             *t = tick;
             v.clone()
         })
     }
 
-    fn put(&mut self, key: u64, value: V) {
-        if self.map.len() >= self.capacity {
+    /// Stores `value`, computed from `size` bytes of text.
+    fn put(&mut self, key: u64, value: V, size: usize) {
+        if size > self.budget / 4 {
+            return; // one text that would crowd out everything else: not worth keeping
+        }
+        if !self.map.is_empty()
+            && (self.map.len() >= self.capacity || self.bytes + size > self.budget)
+        {
             // Drop the least recently used half; rare, and simpler than a linked list.
-            let mut ticks: Vec<u64> = self.map.values().map(|(_, t)| *t).collect();
+            let mut ticks: Vec<u64> = self.map.values().map(|(_, t, _)| *t).collect();
             ticks.sort_unstable();
             let cutoff = ticks[ticks.len() / 2];
-            self.map.retain(|_, (_, t)| *t > cutoff);
+            self.map.retain(|_, (_, t, _)| *t > cutoff);
+            self.bytes = self.map.values().map(|(_, _, n)| n).sum();
         }
         self.tick += 1;
-        self.map.insert(key, (value, self.tick));
+        if let Some((_, _, old)) = self.map.insert(key, (value, self.tick, size)) {
+            self.bytes -= old;
+        }
+        self.bytes += size;
     }
 }
 
@@ -376,8 +392,8 @@ impl Engine {
             always: split(&config.identifiers.always),
             never: Arc::new(split(&config.identifiers.never).into_iter().collect()),
             vault,
-            segments: Mutex::new(Cache::new(8192)),
-            texts: Mutex::new(Cache::new(16384)),
+            segments: Mutex::new(Cache::new(8192, 64 << 20)),
+            texts: Mutex::new(Cache::new(16384, 128 << 20)),
             secrets: Arc::new(SecretMemory::default()),
         })
     }
@@ -1018,7 +1034,7 @@ impl Engine {
         {
             let mut cache = self.segments.lock().unwrap_or_else(|e| e.into_inner());
             for (j, d) in parsed {
-                cache.put(jobs[j].3, d.clone());
+                cache.put(jobs[j].3, d.clone(), jobs[j].2.len());
                 results[j] = Some(d);
             }
         }
@@ -1030,7 +1046,7 @@ impl Engine {
         let mut cache = self.texts.lock().unwrap_or_else(|e| e.into_inner());
         for (i, a) in fresh {
             let a = Arc::new(a);
-            cache.put(keys[i], a.clone());
+            cache.put(keys[i], a.clone(), inputs[i].text.len());
             done[i] = Some(a);
         }
         done.into_iter()

@@ -385,3 +385,24 @@ fn egress_always_looks_for_values_even_in_reused_outputs() {
     assert_eq!(String::from_utf8(r2.texts[0].clone()).unwrap(), out);
     assert_eq!(r2.egress_violation(&format!("{out}{key}")), Some("secret"));
 }
+
+#[test]
+fn the_cache_keeps_to_its_byte_budget_and_keeps_the_recent() {
+    let mut c = super::Cache::new(1000, 100);
+    for k in 0..10u64 {
+        c.put(k, k, 20);
+        assert!(c.bytes <= 100, "{} bytes after {k}", c.bytes);
+    }
+    assert_eq!(c.get(9), Some(9), "the newest stays");
+    assert_eq!(c.get(0), None, "the oldest went");
+    // A text too big for the budget is not kept at all.
+    c.put(99, 99, 60);
+    assert_eq!(c.get(99), None);
+    // By count too.
+    let mut c = super::Cache::new(4, usize::MAX);
+    for k in 0..9u64 {
+        c.put(k, k, 1);
+    }
+    assert!(c.map.len() <= 4);
+    assert_eq!(c.get(8), Some(8));
+}
