@@ -1041,13 +1041,27 @@ async fn access_guards_host_origin_and_token() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn own_endpoints_health_scan_audit_models_and_probes() {
-    let h = Harness::start(|_| {}).await;
+    // A route to a port nothing listens on: reported, but the others keep the status "ok".
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let h = Harness::start(move |c| {
+        c.routes.push(pretense::config::Route {
+            prefix: "dead/".into(),
+            url: format!("http://127.0.0.1:{closed}/v1"),
+            strip_prefix: true,
+        })
+    })
+    .await;
     let a = send(&h.url, "GET", "/health", &[], vec![]).await;
     assert_eq!(a.status, 200);
     let v = a.json();
     assert_eq!(v["status"], "ok");
     assert_eq!(v["version"], env!("CARGO_PKG_VERSION"));
     assert_eq!(v["proxy"]["anthropic"], "connected");
+    assert_eq!(v["proxy"]["routes"]["dead/"], "unreachable", "{v}");
     assert!(
         v["uptime"].is_u64() && v["mutations_processed"].is_u64() && v["secrets_blocked"].is_u64()
     );

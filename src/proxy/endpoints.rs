@@ -25,31 +25,32 @@ const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
 /// Upstream reachability, from real requests and occasional TCP probes.
 #[derive(Default)]
 pub struct Health {
-    seen: Mutex<HashMap<&'static str, (bool, Instant)>>,
+    /// By upstream base URL.
+    seen: Mutex<HashMap<String, (bool, Instant)>>,
 }
 
 impl Health {
-    /// Records the outcome of a real request.
-    pub fn note(&self, provider: &'static str, ok: bool) {
+    /// Records the outcome of a real request to the upstream at `base`.
+    pub fn note(&self, base: &str, ok: bool) {
         self.seen
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .insert(provider, (ok, Instant::now()));
+            .insert(base.to_string(), (ok, Instant::now()));
     }
 
-    fn fresh(&self, provider: &'static str) -> Option<bool> {
+    fn fresh(&self, base: &str) -> Option<bool> {
         let seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
-        seen.get(provider)
+        seen.get(base)
             .filter(|(_, at)| at.elapsed() < FRESH)
             .map(|(ok, _)| *ok)
     }
 
-    async fn reachable(&self, provider: &'static str, base: &str) -> bool {
-        if let Some(ok) = self.fresh(provider) {
+    async fn reachable(&self, base: &str) -> bool {
+        if let Some(ok) = self.fresh(base) {
             return ok;
         }
         let ok = probe(base).await;
-        self.note(provider, ok);
+        self.note(base, ok);
         ok
     }
 }
@@ -101,11 +102,12 @@ fn json_response(status: StatusCode, v: &Value) -> Response<Body> {
 /// `GET /health`.
 pub async fn health(state: &State, authorized: bool) -> Response<Body> {
     let s = &state.settings;
-    let (anthropic, openai) = tokio::join!(
-        state.health.reachable("anthropic", &s.anthropic),
-        state.health.reachable("openai", &s.openai)
+    let (anthropic, openai, routes) = tokio::join!(
+        state.health.reachable(&s.anthropic),
+        state.health.reachable(&s.openai),
+        futures_util::future::join_all(s.routes.iter().map(|r| state.health.reachable(&r.url)))
     );
-    let any = anthropic || openai;
+    let any = anthropic || openai || routes.iter().any(|&ok| ok);
     let status = if any { "ok" } else { "unreachable" };
     let code = if any {
         StatusCode::OK
@@ -116,6 +118,16 @@ pub async fn health(state: &State, authorized: bool) -> Response<Body> {
         return json_response(code, &json!({ "status": status }));
     }
     let label = |ok: bool| if ok { "connected" } else { "unreachable" };
+    let mut proxy = json!({ "anthropic": label(anthropic), "openai": label(openai) });
+    if !s.routes.is_empty() {
+        proxy["routes"] = s
+            .routes
+            .iter()
+            .zip(&routes)
+            .map(|(r, &ok)| (r.prefix.clone(), Value::from(label(ok))))
+            .collect::<serde_json::Map<_, _>>()
+            .into();
+    }
     json_response(
         code,
         &json!({
@@ -124,7 +136,7 @@ pub async fn health(state: &State, authorized: bool) -> Response<Body> {
             "uptime": state.started.elapsed().as_secs(),
             "mutations_processed": state.mutations.load(Ordering::Relaxed),
             "secrets_blocked": state.secrets.load(Ordering::Relaxed),
-            "proxy": { "anthropic": label(anthropic), "openai": label(openai) },
+            "proxy": proxy,
             "audit_failures": state.audit.failures.load(Ordering::Relaxed),
         }),
     )

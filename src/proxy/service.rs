@@ -588,7 +588,7 @@ async fn proxy(
                 target.provider,
                 answer_timeout.as_secs()
             ));
-            state.health.note(target.provider, false);
+            state.health.note(&target.base, false);
             return Err(record.fail(e));
         }
         Ok(Err(e)) => {
@@ -598,12 +598,12 @@ async fn proxy(
                 target.provider,
                 error_chain(&e)
             ));
-            state.health.note(target.provider, false);
+            state.health.note(&target.base, false);
             return Err(record.fail(e));
         }
         Ok(Ok(r)) => r,
     };
-    state.health.note(target.provider, true);
+    state.health.note(&target.base, true);
     tracing::debug!(
         "{path}: read+rewrite {rewrite_took:?}, upstream headers after {:?}",
         sent_at.elapsed()
@@ -1036,7 +1036,7 @@ async fn models(
             )));
         }
         Ok(Err(e)) => {
-            state.health.note(provider, false);
+            state.health.note(&base, false);
             return Err(ProxyError::bad_gateway(format!(
                 "cannot reach {provider}: {}",
                 error_chain(&e)
@@ -1044,7 +1044,7 @@ async fn models(
         }
         Ok(Ok(r)) => r,
     };
-    state.health.note(provider, true);
+    state.health.note(&base, true);
     let (parts, body) = resp.into_parts();
     let bytes = collect_with_idle(body, state.settings.idle_timeout).await?;
     let mut r = Response::new(full(bytes));
