@@ -60,11 +60,25 @@ impl<T: Send + 'static> BatchWriter<T> {
     /// Waits (up to `timeout`) until every item queued before the call is written. False when
     /// it timed out or the thread is gone.
     pub fn flush(&self, timeout: Duration) -> bool {
+        let deadline = std::time::Instant::now() + timeout;
         let (done, wait) = sync_channel(1);
-        if self.tx.send(Msg::Flush(done)).is_err() {
-            return false;
+        // The queue may be full behind a stuck write: never wait past the deadline to enqueue.
+        let mut msg = Msg::Flush(done);
+        loop {
+            match self.tx.try_send(msg) {
+                Ok(()) => break,
+                Err(TrySendError::Disconnected(_)) => return false,
+                Err(TrySendError::Full(back)) => {
+                    if std::time::Instant::now() >= deadline {
+                        return false;
+                    }
+                    msg = back;
+                    std::thread::sleep(Duration::from_millis(5));
+                }
+            }
         }
-        wait.recv_timeout(timeout).is_ok()
+        wait.recv_timeout(deadline.saturating_duration_since(std::time::Instant::now()))
+            .is_ok()
     }
 }
 
@@ -123,6 +137,8 @@ mod tests {
         .unwrap();
         let outcomes: Vec<_> = (0..10).map(|i| writer.send(i)).collect();
         assert!(outcomes.contains(&Err(Dropped::Full)), "{outcomes:?}");
+        // Behind a stuck write, a flush gives up at its deadline instead of waiting for room.
+        assert!(!writer.flush(Duration::from_millis(50)));
         drop(release);
     }
 }

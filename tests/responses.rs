@@ -281,6 +281,10 @@ async fn reasoning_items_go_back_byte_exact_and_previous_response_id_keeps_names
     // encrypted content, sent back as the provider wrote it, and no id added.
     let mut without_id = out[0].clone();
     without_id.as_object_mut().unwrap().remove("id");
+    assert!(without_id.get("content").is_none(), "{without_id}");
+    // A field the provider did not send is the client's text: rewritten like any other.
+    without_id["content"] =
+        json!([{"type": "reasoning_text", "text": "LedgerReconciler looks fine."}]);
     let a = post(&h, "/v1/responses", json!({"model": "gpt-5-codex", "store": false, "input": [
         without_id,
         {"type": "message", "role": "user", "content": [{"type": "input_text", "text": "go on"}]}
@@ -291,6 +295,8 @@ async fn reasoning_items_go_back_byte_exact_and_previous_response_id_keeps_names
     let item = &sent["input"][0];
     assert_eq!(item["summary"][0]["text"], provider_summary);
     assert!(item.get("id").is_none(), "no id added: {item}");
+    let text = item["content"][0]["text"].as_str().unwrap();
+    assert!(!text.contains("LedgerReconciler"), "{text}");
     h.stop().await;
 }
 

@@ -944,6 +944,9 @@ impl Engine {
                     }
                 }
                 if let Some(k) = &remembered {
+                    // Wherever the value occurs, glued to a longer word too: its bytes must not
+                    // leave (the egress check looks for them the same way). A short password may
+                    // so turn `mydbPool` into `PRETENSE_SECRET_…Pool`, restored in the answer.
                     for m in k.ac.find_iter(text) {
                         add(m.range(), k.rules[m.pattern().as_usize()]);
                     }

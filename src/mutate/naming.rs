@@ -69,14 +69,30 @@ impl NamingKey {
             f.write_all(hex::encode(key).as_bytes())?;
             f.sync_all()
         });
-        let linked = written.and_then(|()| std::fs::hard_link(&tmp, path));
+        if let Err(e) = written {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(e);
+        }
+        let linked = std::fs::hard_link(&tmp, path);
         let _ = std::fs::remove_file(&tmp);
         match linked {
             Ok(()) => Ok(NamingKey(key)),
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
                 Self::parse(&std::fs::read(path)?, path)
             }
-            Err(e) => Err(e),
+            // A filesystem without hard links (some network and FUSE mounts): create it in
+            // place, exclusively, as the next best thing.
+            Err(_) => match opts.open(path) {
+                Ok(mut f) => {
+                    f.write_all(hex::encode(key).as_bytes())?;
+                    f.sync_all()?;
+                    Ok(NamingKey(key))
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                    Self::parse(&std::fs::read(path)?, path)
+                }
+                Err(e) => Err(e),
+            },
         }
     }
 

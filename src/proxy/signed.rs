@@ -24,7 +24,13 @@ struct Inner {
     reasoning: HashMap<String, Value>,
     order: VecDeque<(bool, String, usize)>,
     bytes: usize,
+    /// When each database key was last written, so that blocks in use keep their `last_seen`
+    /// fresh (and outlive the retention period) at the cost of one write a day.
+    touched: HashMap<String, std::time::Instant>,
 }
+
+/// How often a block in use refreshes its `last_seen`.
+const TOUCH_EVERY: std::time::Duration = std::time::Duration::from_secs(86_400);
 
 /// Blocks waiting to be written before new ones are only kept in memory.
 const QUEUE: usize = 1024;
@@ -71,6 +77,16 @@ impl SignedMemory {
     }
 
     fn persist(&self, key: String, body: String) {
+        if self.store.is_none() {
+            return;
+        }
+        {
+            let mut inner = self.lock();
+            if inner.touched.len() > 100_000 {
+                inner.touched.clear();
+            }
+            inner.touched.insert(key.clone(), std::time::Instant::now());
+        }
         if let Some(store) = &self.store
             && let Err(why) = store.queue.send((key, body))
         {
@@ -167,12 +183,28 @@ impl SignedMemory {
     }
 }
 
+impl SignedMemory {
+    /// Refreshes `key`'s `last_seen` if it was last written more than a day ago.
+    fn touch(&self, key: String, body: impl FnOnce() -> String) {
+        let stale = self
+            .lock()
+            .touched
+            .get(&key)
+            .is_none_or(|at| at.elapsed() > TOUCH_EVERY);
+        if stale {
+            self.persist(key, body());
+        }
+    }
+}
+
 impl SignedStore for SignedMemory {
     fn thinking(&self, signature: &str) -> Option<String> {
-        if let Some(t) = self.lock().thinking.get(signature) {
-            return Some(t.clone());
-        }
         let key = format!("thinking:{signature}");
+        let hit = self.lock().thinking.get(signature).cloned();
+        if let Some(t) = hit {
+            self.touch(key, || t.clone());
+            return Some(t);
+        }
         let text = self.load(&key)?;
         // Refreshes `last_seen`, so a conversation in use outlives the retention period.
         self.persist(key, text.clone());
@@ -182,8 +214,10 @@ impl SignedStore for SignedMemory {
     fn reasoning(&self, item: &Value) -> Option<Value> {
         let keys = reasoning_keys(item);
         for key in &keys {
-            if let Some(v) = self.lock().reasoning.get(key) {
-                return Some(v.clone());
+            let hit = self.lock().reasoning.get(key).cloned();
+            if let Some(v) = hit {
+                self.touch(format!("reasoning:{key}"), || v.to_string());
+                return Some(v);
             }
         }
         for key in keys {

@@ -604,26 +604,16 @@ impl Walker<'_> {
                 }
             }
             "reasoning" => {
-                match self.signed.reasoning(it) {
-                    // The provider's value of every field the client sent; no field added (an
-                    // id the client left out must stay out: with `store: false` it resolves to
-                    // nothing upstream).
-                    Some(original) => {
-                        if let Value::Object(m) = it {
-                            for (k, v) in m.iter_mut() {
-                                if let Some(o) = original.get(k) {
-                                    *v = o.clone();
-                                }
-                            }
-                        }
-                    }
-                    None => {
-                        if let Value::Object(m) = it {
-                            for (k, v) in m.iter_mut() {
-                                if matches!(k.as_str(), "summary" | "content") {
-                                    self.generic(v);
-                                }
-                            }
+                // The provider's value of every field the client sent; no field added (an id the
+                // client left out must stay out: with `store: false` it resolves to nothing
+                // upstream). Text the provider did not send is rewritten like any text.
+                let original = self.signed.reasoning(it);
+                if let Value::Object(m) = it {
+                    for (k, v) in m.iter_mut() {
+                        match original.as_ref().and_then(|o| o.get(k)) {
+                            Some(o) => *v = o.clone(),
+                            None if matches!(k.as_str(), "summary" | "content") => self.generic(v),
+                            None => {}
                         }
                     }
                 }
@@ -711,11 +701,17 @@ fn egress_walk(
             if ty == Some("redacted_thinking") || ty == Some("image") {
                 return None;
             }
-            if ty == Some("reasoning") && signed.reasoning(v).is_some() {
-                return None;
-            }
+            // A reasoning item's fields that are the provider's own bytes are not searched.
+            let provider_item = if ty == Some("reasoning") {
+                signed.reasoning(v)
+            } else {
+                None
+            };
             for (k, x) in m {
                 if path.is_empty() && root_option(k, x) {
+                    continue;
+                }
+                if provider_item.as_ref().and_then(|o| o.get(k)) == Some(x) {
                     continue;
                 }
                 // Free-form keys may be the very name or secret looked for: paths never show them.
