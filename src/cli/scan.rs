@@ -116,10 +116,9 @@ pub fn run(ctx: &Context, args: ScanArgs) -> anyhow::Result<ExitCode> {
             let threads = args
                 .threads
                 .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
-            let progress = !args.no_progress
-                && !ctx.global.quiet
-                && args.format == Format::Text
-                && std::io::stderr().is_terminal();
+            // On stderr, so it never mixes with a JSON or SARIF report on stdout.
+            let progress =
+                !args.no_progress && !ctx.global.quiet && std::io::stderr().is_terminal();
             scan::scan_paths(&scanner, &paths, threads, progress, &mut |e| {
                 eprintln!("pretense: {e}");
             })
