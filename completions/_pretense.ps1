@@ -77,6 +77,7 @@ Register-ArgumentCompleter -Native -CommandName 'pretense' -ScriptBlock {
             [CompletionResult]::new('--staged', '--staged', [CompletionResultType]::ParameterName, 'Scan the staged content of the git index instead of paths')
             [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'Never draw a progress bar')
             [CompletionResult]::new('--identifiers', '--identifiers', [CompletionResultType]::ParameterName, 'List declared identifiers in JSON/SARIF for directory scans too (single files always do)')
+            [CompletionResult]::new('--include-public', '--include-public', [CompletionResultType]::ParameterName, 'Also report keys that are public by design (Stripe publishable, Algolia search-only keys)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only results and errors')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only results and errors')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More logging on stderr (-v info, -vv debug, -vvv trace); RUST_LOG overrides')

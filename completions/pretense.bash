@@ -702,7 +702,7 @@ _pretense() {
             return 0
             ;;
         pretense__subcmd__scan)
-            opts="-f -j -q -v -h -V --staged --format --fail-on --baseline --max-file-bytes --threads --no-progress --identifiers --config --data-dir --quiet --verbose --color --help --version"
+            opts="-f -j -q -v -h -V --staged --format --fail-on --baseline --max-file-bytes --threads --no-progress --identifiers --include-public --config --data-dir --quiet --verbose --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

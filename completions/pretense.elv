@@ -72,6 +72,7 @@ set edit:completion:arg-completer[pretense] = {|@words|
             cand --staged 'Scan the staged content of the git index instead of paths'
             cand --no-progress 'Never draw a progress bar'
             cand --identifiers 'List declared identifiers in JSON/SARIF for directory scans too (single files always do)'
+            cand --include-public 'Also report keys that are public by design (Stripe publishable, Algolia search-only keys)'
             cand -q 'Print only results and errors'
             cand --quiet 'Print only results and errors'
             cand -v 'More logging on stderr (-v info, -vv debug, -vvv trace); RUST_LOG overrides'

@@ -76,6 +76,7 @@ never\t''"
 complete -c pretense -n "__fish_pretense_using_subcommand scan" -l staged -d 'Scan the staged content of the git index instead of paths'
 complete -c pretense -n "__fish_pretense_using_subcommand scan" -l no-progress -d 'Never draw a progress bar'
 complete -c pretense -n "__fish_pretense_using_subcommand scan" -l identifiers -d 'List declared identifiers in JSON/SARIF for directory scans too (single files always do)'
+complete -c pretense -n "__fish_pretense_using_subcommand scan" -l include-public -d 'Also report keys that are public by design (Stripe publishable, Algolia search-only keys)'
 complete -c pretense -n "__fish_pretense_using_subcommand scan" -s q -l quiet -d 'Print only results and errors'
 complete -c pretense -n "__fish_pretense_using_subcommand scan" -s v -l verbose -d 'More logging on stderr (-v info, -vv debug, -vvv trace); RUST_LOG overrides'
 complete -c pretense -n "__fish_pretense_using_subcommand scan" -s h -l help -d 'Print help (see more with \'--help\')'

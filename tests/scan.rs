@@ -495,3 +495,26 @@ fn identifiers_are_listed_for_single_files_and_with_the_flag() {
         .clone();
     assert_eq!(gut["mutable"], false);
 }
+
+#[test]
+fn public_by_design_keys_only_when_asked() {
+    let dir = Dir::new();
+    let key = fake("pk_live_{24}", 8);
+    dir.create("checkout.ts", format!("const stripe = Stripe('{key}');\n"));
+    let out = dir.run(&["scan", "--format", "json", "checkout.ts"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(json(&out)["secrets"], serde_json::json!([]));
+    let out = dir.run(&[
+        "scan",
+        "--format",
+        "json",
+        "--include-public",
+        "checkout.ts",
+    ]);
+    let v = json(&out);
+    assert_eq!(v["secrets"][0]["type"], "stripe_publishable_key", "{v}");
+    assert_eq!(v["secrets"][0]["severity"], "low");
+    // Never replaced: a public key is not a secret to take out of a prompt.
+    let out = dir.run(&["redact", "checkout.ts"]);
+    assert!(stdout(&out).contains(&key), "{}", stdout(&out));
+}

@@ -51,6 +51,9 @@ pub struct ScanArgs {
     /// List declared identifiers in JSON/SARIF for directory scans too (single files always do)
     #[arg(long)]
     pub identifiers: bool,
+    /// Also report keys that are public by design (Stripe publishable, Algolia search-only keys)
+    #[arg(long)]
+    pub include_public: bool,
 }
 
 /// The `--fail-on` threshold.
@@ -92,6 +95,7 @@ pub fn run(ctx: &Context, args: ScanArgs) -> anyhow::Result<ExitCode> {
     // The text report shows secrets only; listing identifiers means parsing (and compiling the
     // grammar's query, ~0.1–0.2 s for TypeScript), so only the machine formats pay for it.
     scanner.identifiers = args.identifiers || (single_file && args.format != Format::Text);
+    scanner.include_public = args.include_public;
     let mut errored = false;
     let report = if args.staged {
         scan::scan_staged(&scanner)?

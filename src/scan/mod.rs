@@ -78,6 +78,8 @@ pub struct Scanner {
     pub max_file_bytes: u64,
     /// Also list declared identifiers (single files, `--identifiers`): costs a parse per file.
     pub identifiers: bool,
+    /// Also report keys that are public by design (`--include-public`).
+    pub include_public: bool,
     /// `[identifiers] never`, by lowercase words: listed as not mutable.
     never: HashSet<Vec<String>>,
     /// `[identifiers] always`: listed as mutable.
@@ -102,6 +104,7 @@ impl Scanner {
             allow: Allow::from_config(&config.secrets)?,
             max_file_bytes: config.scan.max_file_bytes,
             identifiers: false,
+            include_public: false,
             never: config
                 .identifiers
                 .never
@@ -177,7 +180,7 @@ impl Scanner {
         if self.allow.path_allowed(path) {
             return out;
         }
-        let findings = self.rules.find(data);
+        let findings = self.rules.find_with(data, self.include_public);
         let mut lines = LineIndex::new(data);
         for f in findings {
             if let Some(hit) = self.hit(path, data, &f, &mut lines) {

@@ -69,6 +69,9 @@ pub struct Rule {
     pub entropy: Option<f64>,
     /// Run on the whole text instead of the keyword's line (private key blocks span many lines).
     pub multiline: bool,
+    /// A key that is public by design (a Stripe publishable key, an Algolia search-only key):
+    /// reported only when asked (`scan --include-public`), never replaced.
+    pub public: bool,
     /// Templates that this rule must find (see [`sample::expand`]).
     pub examples: Vec<String>,
     /// Templates that no rule may find.
@@ -183,6 +186,12 @@ impl RuleSet {
 
     /// Finds every secret in `text`, sorted by position, without overlaps.
     pub fn find(&self, text: &[u8]) -> Vec<Finding> {
+        self.find_with(text, false)
+    }
+
+    /// [`RuleSet::find`], also running the rules for keys that are public by design when
+    /// `public` is set.
+    pub fn find_with(&self, text: &[u8], public: bool) -> Vec<Finding> {
         let mut triggered: Vec<Option<Vec<Range<usize>>>> = vec![None; self.rules.len()];
         // Keywords never span lines, so hits on the line just computed reuse its bounds: without
         // this, a minified bundle (one multi-megabyte line, thousands of hits) is quadratic.
@@ -203,6 +212,13 @@ impl RuleSet {
         }
         for &r in &self.unfiltered {
             triggered[r] = Some(std::iter::once(0..text.len()).collect());
+        }
+        if !public {
+            for (r, rule) in self.rules.iter().enumerate() {
+                if rule.public {
+                    triggered[r] = None;
+                }
+            }
         }
 
         // Compiling a rule costs more than running it; when a text wakes several rules for the

@@ -58,6 +58,8 @@ struct RawRule {
     #[serde(default)]
     multiline: bool,
     #[serde(default)]
+    public: bool,
+    #[serde(default)]
     allowlist: Vec<String>,
     #[serde(default)]
     stopwords: Vec<String>,
@@ -114,6 +116,7 @@ pub(super) fn parse(src: &str, origin: &str, trusted: bool) -> Result<RuleSet, E
             keywords: raw.keywords,
             entropy: raw.entropy,
             multiline: raw.multiline,
+            public: raw.public,
             examples: raw.examples,
             negative_examples: raw.negative_examples,
             regex_src: raw.regex,
