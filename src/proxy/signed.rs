@@ -1,9 +1,11 @@
 //! Provider-signed content, remembered so it goes back byte-exact. The client is shown thinking
 //! text (and reasoning summaries) with the real names; when it sends the block back in a later
 //! turn, its signature must still verify, so pretense swaps in the exact text the provider wrote,
-//! found by signature (Anthropic) or item id (OpenAI reasoning). Held in memory (bounded) and in
-//! the vault database, so that a conversation still verifies after the daemon restarts. What is
-//! stored is the provider's own text: replacement names and placeholders, never an original.
+//! found by signature (Anthropic) or by item id or encrypted content (OpenAI reasoning). Held in
+//! memory (bounded) and in the vault database, so that a conversation still verifies after the
+//! daemon restarts. What is stored is the provider's own text, written from the rewritten prompt:
+//! replacement names and placeholders, never a secret value pretense took out (the provider never
+//! saw it).
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
