@@ -443,12 +443,17 @@ impl Engine {
         // Known names: the vault's, plus those declared here (or always renamed) not yet in it.
         let mut request = KnownNames::default();
         let mut request_meta: Vec<(&'static str, String)> = Vec::new();
-        let mut kinds: HashMap<Vec<String>, &'static str> = HashMap::new();
+        // Every turn re-declares the whole history's names: keep this loop cheap (Fx hashing, no
+        // clone for a name already counted).
+        let mut kinds: rustc_hash::FxHashMap<Vec<String>, &'static str> = Default::default();
         let mut add = |words: Vec<String>, kind: &'static str, display: String| {
+            if kinds.contains_key(&words) {
+                return;
+            }
             if self.never.contains(&words) || !renameable(&words) {
                 return;
             }
-            kinds.entry(words.clone()).or_insert(kind);
+            kinds.insert(words.clone(), kind);
             if view.name(&words).is_some() {
                 return;
             }
