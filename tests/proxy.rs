@@ -589,6 +589,38 @@ async fn openai_chat_round_trip_with_streamed_tool_calls() {
         events.iter().any(|e| e["usage"].is_object()),
         "usage chunk kept"
     );
+
+    // Cut off mid-arguments (max_tokens) right after a name: the restorer still holds it when the
+    // finish chunk comes, and that chunk carries it out, restored, in the right tool call.
+    h.upstream.set_responder(|r| {
+        let names = replacements(&r.body_str());
+        Reply::sse(openai::chat_stream(
+            "gpt-4o",
+            None,
+            &[openai::ToolCall {
+                id: "call_2".into(),
+                name: "read_symbol".into(),
+                arguments: format!("{{\"symbol\": \"{}", names[1]),
+            }],
+            false,
+        ))
+    });
+    let a = post(
+        &h,
+        "/v1/chat/completions",
+        json!({"model": "gpt-4o", "stream": true, "messages": [{"role": "user", "content": q}]}),
+    )
+    .await;
+    let args: String = a
+        .events()
+        .iter()
+        .filter_map(|e| {
+            e["choices"][0]["delta"]["tool_calls"][0]["function"]["arguments"]
+                .as_str()
+                .map(String::from)
+        })
+        .collect();
+    assert_eq!(args, "{\"symbol\": \"reconcileLedgerEntries");
     h.stop().await;
 }
 

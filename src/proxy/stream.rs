@@ -330,47 +330,48 @@ impl ChatStream {
                 ChatField::Content => append(delta, "content", &held),
                 ChatField::Reasoning(name) => append(delta, name, &held),
                 ChatField::Refusal => append(delta, "refusal", &held),
-                ChatField::ToolInput(ti) => {
-                    let calls = delta.entry("tool_calls").or_insert_with(|| json!([]));
-                    if let Value::Array(calls) = calls {
-                        match calls
-                            .iter_mut()
-                            .find(|c| c.get("index").and_then(Value::as_u64) == Some(ti))
-                        {
-                            Some(c) => {
-                                let prev = c
-                                    .pointer("/custom/input")
-                                    .and_then(Value::as_str)
-                                    .unwrap_or("");
-                                c["custom"]["input"] = Value::String(format!("{prev}{held}"));
-                            }
-                            None => calls.push(json!({"index": ti, "custom": {"input": held}})),
-                        }
-                    }
-                }
+                ChatField::ToolInput(ti) => append_tool(delta, ti, "custom", "input", &held),
                 ChatField::ToolArguments(ti) => {
-                    let calls = delta.entry("tool_calls").or_insert_with(|| json!([]));
-                    if let Value::Array(calls) = calls {
-                        match calls
-                            .iter_mut()
-                            .find(|c| c.get("index").and_then(Value::as_u64) == Some(ti))
-                        {
-                            Some(c) => {
-                                let prev = c
-                                    .pointer("/function/arguments")
-                                    .and_then(Value::as_str)
-                                    .unwrap_or("");
-                                c["function"]["arguments"] = Value::String(format!("{prev}{held}"));
-                            }
-                            None => {
-                                calls.push(json!({"index": ti, "function": {"arguments": held}}))
-                            }
-                        }
-                    }
+                    append_tool(delta, ti, "function", "arguments", &held)
                 }
             }
         }
         changed
+    }
+}
+
+/// Appends `tail` to `tool_calls[index = ti].<object>.<field>` of `delta`, adding the call.
+fn append_tool(
+    delta: &mut serde_json::Map<String, Value>,
+    ti: u64,
+    object: &str,
+    field: &str,
+    tail: &str,
+) {
+    let calls = delta.entry("tool_calls").or_insert_with(|| json!([]));
+    let Value::Array(calls) = calls else {
+        return;
+    };
+    match calls
+        .iter_mut()
+        .find(|c| c.get("index").and_then(Value::as_u64) == Some(ti))
+    {
+        Some(c) => {
+            let prev = c
+                .get(object)
+                .and_then(|o| o.get(field))
+                .and_then(Value::as_str)
+                .unwrap_or("");
+            c[object][field] = Value::String(format!("{prev}{tail}"));
+        }
+        None => {
+            let mut inner = serde_json::Map::new();
+            inner.insert(field.to_string(), Value::String(tail.to_string()));
+            let mut call = serde_json::Map::new();
+            call.insert("index".into(), Value::from(ti));
+            call.insert(object.to_string(), Value::Object(inner));
+            calls.push(Value::Object(call));
+        }
     }
 }
 
