@@ -428,7 +428,7 @@ impl Engine {
                 if let Protected::Secret(rule) = p.what {
                     let rule = self.rules.rule(rule);
                     secret_hits.push(SecretHit {
-                        rule: rule.id.clone(),
+                        rule: rule.id.to_string(),
                         severity: rule.severity,
                         input: i,
                         line: line_of(inputs[i].text, p.span.start),
@@ -1073,7 +1073,7 @@ impl Engine {
             for f in self.rules.find(text) {
                 let rule = self.rules.rule(f.rule);
                 let value = &text[f.span.clone()];
-                if self.allow_rules.contains(&rule.id)
+                if self.allow_rules.iter().any(|a| a == rule.id)
                     || self.allow_values.iter().any(|r| r.is_match(value))
                 {
                     continue;

@@ -199,12 +199,12 @@ impl Scanner {
     ) -> Option<SecretHit> {
         let rule = self.rules.rule(f.rule);
         let value = &data[f.span.clone()];
-        if self.allow.rules.contains(&rule.id)
+        if self.allow.rules.iter().any(|a| a == rule.id)
             || self.allow.values.iter().any(|r| r.is_match(value))
         {
             return None;
         }
-        let fingerprint = fingerprint(&rule.id, path, value);
+        let fingerprint = fingerprint(rule.id, path, value);
         if self.allow.fingerprints.contains(&fingerprint) {
             return None;
         }
@@ -216,8 +216,8 @@ impl Scanner {
             column,
             end_line,
             end_column,
-            rule: rule.id.clone(),
-            description: rule.description.clone(),
+            rule: rule.id.to_string(),
+            description: rule.description.to_string(),
             severity: rule.severity,
             fingerprint,
             preview: mask(value),

@@ -8,63 +8,30 @@
 mod entropy;
 mod rules;
 pub mod sample;
+mod schema;
 
 use std::ops::Range;
 use std::sync::OnceLock;
 
 use aho_corasick::AhoCorasick;
+use regex_automata::meta::Regex;
 
 pub use entropy::shannon_entropy;
 pub use rules::Error;
+use rules::Search;
+pub use schema::Severity;
 
-/// How bad a leak of this kind of secret is.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
-)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    Low,
-    Medium,
-    High,
-    Critical,
-}
-
-impl Severity {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Low => "low",
-            Severity::Medium => "medium",
-            Severity::High => "high",
-            Severity::Critical => "critical",
-        }
-    }
-}
-
-impl std::str::FromStr for Severity {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.to_ascii_lowercase().as_str() {
-            "low" => Ok(Severity::Low),
-            "medium" => Ok(Severity::Medium),
-            "high" => Ok(Severity::High),
-            "critical" => Ok(Severity::Critical),
-            other => Err(format!(
-                "unknown severity {other:?} (expected low, medium, high or critical)"
-            )),
-        }
-    }
-}
-
-/// One detection rule.
+/// One detection rule. Its text is `'static`: the embedded rules are static data written by
+/// `build.rs`, and a rule file loaded at run time lives as long as the process.
 #[derive(Debug)]
 pub struct Rule {
     /// snake_case, unique; the `type` users see in reports.
-    pub id: String,
-    pub description: String,
+    pub id: &'static str,
+    pub description: &'static str,
     pub severity: Severity,
-    /// Literal strings (matched case-insensitively) one of which must occur on the line for the
-    /// regex to run at all.
-    pub keywords: Vec<String>,
+    /// Literal strings, lowercase and matched case-insensitively, one of which must occur on the
+    /// line for the regex to run at all.
+    pub keywords: &'static [&'static str],
     /// Minimum Shannon entropy (bits per byte) of the secret; filters out words and placeholders.
     pub entropy: Option<f64>,
     /// Run on the whole text instead of the keyword's line (private key blocks span many lines).
@@ -73,41 +40,90 @@ pub struct Rule {
     /// reported only when asked (`scan --include-public`), never replaced.
     pub public: bool,
     /// Templates that this rule must find (see [`sample::expand`]).
-    pub examples: Vec<String>,
+    pub examples: &'static [&'static str],
     /// Templates that no rule may find.
-    pub negative_examples: Vec<String>,
-    regex_src: String,
+    pub negative_examples: &'static [&'static str],
+    regex_src: &'static str,
     secret_group: Option<usize>,
-    allowlist_src: Vec<String>,
-    stopwords: Vec<String>,
-    compiled: OnceLock<Compiled>,
-}
-
-#[derive(Debug)]
-struct Compiled {
-    regex: regex::bytes::Regex,
-    allowlist: Vec<regex::bytes::Regex>,
+    /// Shared by the rules that list the same patterns.
+    allowlist: Option<&'static Allowlist>,
+    /// Lowercase.
+    stopwords: &'static [&'static str],
+    compiled: Compiled,
 }
 
 impl Rule {
-    fn compiled(&self) -> &Compiled {
-        self.compiled.get_or_init(|| {
-            // The embedded rules are compiled by a unit test, and user rule files are compiled
-            // when they are loaded, so these expects cannot fire on user input.
-            Compiled {
-                regex: rules::compile(&self.regex_src).expect("rule regex checked at load"),
-                allowlist: self
-                    .allowlist_src
-                    .iter()
-                    .map(|p| rules::compile(p).expect("rule allowlist checked at load"))
-                    .collect(),
-            }
-        })
+    fn compiled(&self, search: Search) -> &Regex {
+        self.compiled
+            .get(std::slice::from_ref(&self.regex_src), search)
     }
 
     /// The regex source, for reports that explain a rule.
     pub fn regex(&self) -> &str {
-        &self.regex_src
+        self.regex_src
+    }
+}
+
+/// Regexes over a candidate secret value that clear it. They compile as one multi-pattern regex,
+/// and only when a rule first finds a candidate: most texts wake a rule without holding anything
+/// it matches, and the generic rules carry fifteen patterns each.
+#[derive(Debug)]
+struct Allowlist {
+    patterns: &'static [&'static str],
+    compiled: Compiled,
+}
+
+impl Allowlist {
+    const fn new(patterns: &'static [&'static str]) -> Allowlist {
+        Allowlist {
+            patterns,
+            compiled: Compiled::new(),
+        }
+    }
+
+    fn compiled(&self) -> &Regex {
+        self.compiled.get(self.patterns, Search::Short)
+    }
+
+    fn is_match(&self, value: &[u8]) -> bool {
+        self.compiled().is_match(value)
+    }
+}
+
+/// A rule's regex, compiled on first use for the kind of search asked; a regex compiled for long
+/// texts serves short ones too.
+#[derive(Debug)]
+struct Compiled {
+    lines: OnceLock<Regex>,
+    short: OnceLock<Regex>,
+}
+
+impl Compiled {
+    const fn new() -> Compiled {
+        Compiled {
+            lines: OnceLock::new(),
+            short: OnceLock::new(),
+        }
+    }
+
+    fn ready(&self, search: Search) -> bool {
+        match search {
+            Search::Lines => self.lines.get().is_some(),
+            Search::Short => self.short.get().is_some() || self.lines.get().is_some(),
+        }
+    }
+
+    fn get(&self, patterns: &[&str], search: Search) -> &Regex {
+        // The embedded rules are compiled by a unit test, and rule files loaded at run time are
+        // checked when they are loaded, so this expect cannot fire on user input.
+        let compile = || rules::compile(patterns, search).expect("rule regex checked at load");
+        match search {
+            Search::Lines => self.lines.get_or_init(compile),
+            Search::Short => match self.lines.get() {
+                Some(regex) => regex,
+                None => self.short.get_or_init(compile),
+            },
+        }
     }
 }
 
@@ -120,6 +136,12 @@ pub struct Finding {
     pub span: Range<usize>,
 }
 
+/// The most text (all its windows together) that a rule searches without a lazy DFA. A lazy DFA
+/// needs a reverse NFA, a quarter of the cost of compiling a big rule; the bounded backtracker
+/// needs only the forward NFA but costs thousands of instructions per byte on a big rule. The two
+/// break even near a kilobyte (measured with callgrind on the generic rules).
+const SHORT_SEARCH: usize = 512;
+
 /// Comments that silence a finding on their line; the last two keep repositories that already use
 /// gitleaks or detect-secrets working unchanged.
 const ALLOW_MARKERS: &[&[u8]] = &[
@@ -128,12 +150,14 @@ const ALLOW_MARKERS: &[&[u8]] = &[
     b"pragma: allowlist secret",
 ];
 
-/// A compiled set of rules with its keyword prefilter.
+/// A set of rules with its keyword prefilter.
 #[derive(Debug)]
 pub struct RuleSet {
-    rules: Vec<Rule>,
-    /// The keywords, lowercase, one per prefilter pattern.
-    keywords: Vec<String>,
+    rules: &'static [Rule],
+    /// The file's allowlist, for every rule.
+    global_allow: Option<&'static Allowlist>,
+    /// The distinct keywords, one per prefilter pattern.
+    keywords: Vec<&'static str>,
     /// Quick to build (~1 ms): what a one-file scan or a single request uses.
     prefilter: AhoCorasick,
     /// ~3× faster to search, ~5 ms to build: built by [`RuleSet::prepare_for_bulk`] for
@@ -143,25 +167,27 @@ pub struct RuleSet {
     keyword_rules: Vec<Vec<usize>>,
     /// Rules without keywords run everywhere (discouraged; none of the built-in rules do).
     unfiltered: Vec<usize>,
-    global_allow: Vec<regex::bytes::Regex>,
 }
 
-static BUILTIN_SRC: &str = include_str!("../../rules/secrets.toml");
+mod builtin {
+    //! `rules/secrets.toml` as static data (see `build.rs`).
+    use super::{Allowlist, Compiled, Rule, Severity};
+    include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));
+}
 
 impl RuleSet {
-    /// The embedded rules from `rules/secrets.toml`, parsed once per process.
+    /// The embedded rules from `rules/secrets.toml`, set up once per process.
     pub fn builtin() -> &'static RuleSet {
         static SET: OnceLock<RuleSet> = OnceLock::new();
         SET.get_or_init(|| {
-            // Every embedded regex is compiled by a unit test, so start-up skips the syntax check.
-            rules::parse(BUILTIN_SRC, "rules/secrets.toml", true)
-                .expect("embedded rules are valid (checked by unit tests)")
+            rules::assemble(&builtin::RULES, builtin::GLOBAL_ALLOW, "rules/secrets.toml")
+                .expect("the embedded keywords build a prefilter (checked by unit tests)")
         })
     }
 
     /// Parses a rule file in the `rules/secrets.toml` format. `origin` names it in errors.
     pub fn parse(src: &str, origin: &str) -> Result<RuleSet, Error> {
-        rules::parse(src, origin, false)
+        rules::parse(src, origin)
     }
 
     /// Builds the faster keyword automaton before scanning a lot of text.
@@ -177,7 +203,7 @@ impl RuleSet {
     }
 
     pub fn rules(&self) -> &[Rule] {
-        &self.rules
+        self.rules
     }
 
     pub fn rule(&self, index: usize) -> &Rule {
@@ -221,38 +247,8 @@ impl RuleSet {
             }
         }
 
-        // Compiling a rule costs more than running it; when a text wakes several rules for the
-        // first time, compile them on every core.
-        let cold: Vec<usize> = triggered
-            .iter()
-            .enumerate()
-            .filter(|(r, w)| w.is_some() && self.rules[*r].compiled.get().is_none())
-            .map(|(r, _)| r)
-            .collect();
-        if cold.len() >= 4 {
-            let threads = std::thread::available_parallelism()
-                .map_or(1, |n| n.get())
-                .min(cold.len());
-            let next = std::sync::atomic::AtomicUsize::new(0);
-            std::thread::scope(|s| {
-                for _ in 1..threads {
-                    s.spawn(|| {
-                        while let Some(&r) =
-                            cold.get(next.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
-                        {
-                            let _ = self.rules[r].compiled();
-                        }
-                    });
-                }
-                while let Some(&r) =
-                    cold.get(next.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
-                {
-                    let _ = self.rules[r].compiled();
-                }
-            });
-        }
-
-        let mut found = Vec::new();
+        let bulk = self.fast_prefilter.get().is_some();
+        let mut woken = Vec::new();
         for (r, windows) in triggered.into_iter().enumerate() {
             let Some(mut windows) = windows else { continue };
             let rule = &self.rules[r];
@@ -270,25 +266,79 @@ impl RuleSet {
                     }
                 });
             }
+            let search = if bulk || windows.iter().map(|w| w.len()).sum::<usize>() > SHORT_SEARCH {
+                Search::Lines
+            } else {
+                Search::Short
+            };
+            woken.push((r, search, windows));
+        }
+
+        // Compiling a rule costs more than running it: compile the rules this text wakes for the
+        // first time on every core, the biggest first so that the cores finish together.
+        let mut cold: Vec<(&Rule, Search)> = woken
+            .iter()
+            .map(|&(r, search, _)| (&self.rules[r], search))
+            .filter(|(rule, search)| !rule.compiled.ready(*search))
+            .collect();
+        cold.sort_by_key(|(rule, _)| std::cmp::Reverse(rule.regex_src.len()));
+        on_every_core(&cold, |(rule, search)| {
+            rule.compiled(*search);
+        });
+
+        let mut candidates = Vec::new();
+        for (r, search, windows) in woken {
             for w in windows {
-                self.run_rule(r, text, w, &mut found);
+                self.run_rule(r, search, text, w, &mut candidates);
             }
         }
-        resolve_overlaps(&self.rules, found)
+
+        // Then the allowlists that the candidates need, the same way.
+        let mut lists: Vec<&Allowlist> = Vec::new();
+        if !candidates.is_empty() {
+            lists.extend(self.global_allow);
+        }
+        for c in &candidates {
+            if let Some(list) = self.rules[c.rule].allowlist
+                && !lists.iter().any(|l| std::ptr::eq(*l, list))
+            {
+                lists.push(list);
+            }
+        }
+        lists.retain(|l| !l.compiled.ready(Search::Short));
+        on_every_core(&lists, |list| {
+            list.compiled();
+        });
+        candidates.retain(|c| {
+            let value = &text[c.span.clone()];
+            !(self.global_allow.is_some_and(|a| a.is_match(value))
+                || self.rules[c.rule]
+                    .allowlist
+                    .is_some_and(|a| a.is_match(value)))
+        });
+        resolve_overlaps(self.rules, candidates)
     }
 
-    fn run_rule(&self, r: usize, text: &[u8], window: Range<usize>, out: &mut Vec<Finding>) {
+    /// Runs one rule over one window: its candidates, before the allowlists.
+    fn run_rule(
+        &self,
+        r: usize,
+        search: Search,
+        text: &[u8],
+        window: Range<usize>,
+        out: &mut Vec<Finding>,
+    ) {
         let rule = &self.rules[r];
-        let compiled = rule.compiled();
+        let regex = rule.compiled(search);
         let hay = &text[window.clone()];
-        for caps in compiled.regex.captures_iter(hay) {
+        for caps in regex.captures_iter(hay) {
             let group = rule
                 .secret_group
-                .unwrap_or(if caps.len() > 1 { 1 } else { 0 });
-            let Some(m) = caps.get(group).or_else(|| caps.get(0)) else {
+                .unwrap_or(if caps.group_len() > 1 { 1 } else { 0 });
+            let Some(m) = caps.get_group(group).or_else(|| caps.get_group(0)) else {
                 continue;
             };
-            let value = m.as_bytes();
+            let value = &hay[m.range()];
             if value.is_empty() {
                 continue;
             }
@@ -297,19 +347,39 @@ impl RuleSet {
             {
                 continue;
             }
-            if compiled.allowlist.iter().any(|a| a.is_match(value))
-                || self.global_allow.iter().any(|a| a.is_match(value))
-                || contains_stopword(value, &rule.stopwords)
-            {
+            if contains_stopword(value, rule.stopwords) {
                 continue;
             }
-            let span = window.start + m.start()..window.start + m.end();
+            let span = window.start + m.start..window.start + m.end;
             if line_has_allow_marker(text, span.start) {
                 continue;
             }
             out.push(Finding { rule: r, span });
         }
     }
+}
+
+/// Runs `work` on each item, spread over the machine's cores when there is more than one item.
+fn on_every_core<T: Sync>(items: &[T], work: impl Fn(&T) + Sync) {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(items.len());
+    if threads <= 1 {
+        items.iter().for_each(work);
+        return;
+    }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let worker = || {
+        while let Some(item) = items.get(next.fetch_add(1, std::sync::atomic::Ordering::Relaxed)) {
+            work(item);
+        }
+    };
+    std::thread::scope(|s| {
+        for _ in 1..threads {
+            s.spawn(worker);
+        }
+        worker();
+    });
 }
 
 /// The full lines that contain `start..end`.
@@ -327,7 +397,7 @@ fn line_has_allow_marker(text: &[u8], at: usize) -> bool {
         .any(|marker| memchr::memmem::find(line, marker).is_some())
 }
 
-fn contains_stopword(value: &[u8], stopwords: &[String]) -> bool {
+fn contains_stopword(value: &[u8], stopwords: &[&str]) -> bool {
     if stopwords.is_empty() {
         return false;
     }

@@ -1,12 +1,14 @@
-//! Loading a rule file (`rules/secrets.toml` format) into a [`RuleSet`]: schema, validation and the
-//! keyword prefilter.
+//! Loading a rule file (`rules/secrets.toml` format) at run time, compiling rule regexes, and the
+//! keyword prefilter of a [`RuleSet`].
 
 use std::sync::OnceLock;
 
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
-use serde::Deserialize;
+use regex_automata::meta::Regex;
+use regex_automata::util::syntax;
 
-use super::{Rule, RuleSet, Severity};
+use super::schema::File;
+use super::{Allowlist, Compiled, Rule, RuleSet};
 
 /// Errors in a rule file. Messages name the file and the rule.
 #[derive(Debug, thiserror::Error)]
@@ -23,64 +25,44 @@ pub enum Error {
     Prefilter { origin: String, message: String },
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct File {
-    #[serde(default)]
-    allowlist: GlobalAllow,
-    rules: Vec<RawRule>,
+/// What a regex will search, which decides what is worth building for it.
+#[derive(Clone, Copy)]
+pub(super) enum Search {
+    /// Rules: the lines that hold one of their keywords, which can be a megabyte of minified code.
+    /// A lazy DFA keeps that linear; the literal prefilters and full DFAs that make a regex fast
+    /// over a whole file would cost more to build (a one-file scan is mostly this compile) than
+    /// they save on a line.
+    Lines,
+    /// Allowlists: a candidate secret value. The backtracker and the PikeVM need only the forward
+    /// NFA, so the reverse NFA that a DFA needs is not built.
+    Short,
 }
 
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-struct GlobalAllow {
-    #[serde(default)]
-    #[allow(dead_code)] // documentation for humans reading the file
-    description: String,
-    /// Regexes over the secret value: placeholders and documentation examples.
-    #[serde(default)]
-    regexes: Vec<String>,
+/// Compiles the patterns of a rule, or of an allowlist (several patterns, one regex), the way every
+/// rule runs: over bytes, ASCII classes, no Unicode tables.
+pub(super) fn compile(
+    patterns: &[&str],
+    search: Search,
+) -> Result<Regex, Box<regex_automata::meta::BuildError>> {
+    Regex::builder()
+        .syntax(syntax::Config::new().unicode(false).utf8(false))
+        .configure(
+            Regex::config()
+                .utf8_empty(false)
+                .auto_prefilter(false)
+                .dfa(false)
+                .onepass(false)
+                .hybrid(matches!(search, Search::Lines))
+                .nfa_size_limit(Some(16 * 1024 * 1024)),
+        )
+        .build_many(patterns)
+        .map_err(Box::new)
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawRule {
-    id: String,
-    description: String,
-    regex: String,
-    #[serde(default)]
-    secret_group: Option<usize>,
-    #[serde(default)]
-    keywords: Vec<String>,
-    #[serde(default)]
-    entropy: Option<f64>,
-    severity: String,
-    #[serde(default)]
-    multiline: bool,
-    #[serde(default)]
-    public: bool,
-    #[serde(default)]
-    allowlist: Vec<String>,
-    #[serde(default)]
-    stopwords: Vec<String>,
-    #[serde(default)]
-    examples: Vec<String>,
-    #[serde(default)]
-    negative_examples: Vec<String>,
-}
-
-/// Compiles a rule regex the way every rule is run: over bytes, ASCII classes, no Unicode tables.
-pub(super) fn compile(pattern: &str) -> Result<regex::bytes::Regex, regex::Error> {
-    regex::bytes::RegexBuilder::new(pattern)
-        .unicode(false)
-        .size_limit(16 * 1024 * 1024)
-        .build()
-}
-
-/// Parses a rule file. `trusted` (the embedded rules, compiled by a unit test) skips the regex
-/// syntax check that makes a user's bad pattern a load error rather than a panic later.
-pub(super) fn parse(src: &str, origin: &str, trusted: bool) -> Result<RuleSet, Error> {
-    let file: File = toml::from_str(src).map_err(|e| Error::Toml {
+/// Parses a rule file at run time. Its text is leaked: a rule file is loaded once and lives as
+/// long as the process, like the embedded rules.
+pub(super) fn parse(src: &str, origin: &str) -> Result<RuleSet, Error> {
+    let mut file: File = toml::from_str(src).map_err(|e| Error::Toml {
         origin: origin.to_string(),
         message: e.to_string().trim_end().to_string(),
     })?;
@@ -89,72 +71,79 @@ pub(super) fn parse(src: &str, origin: &str, trusted: bool) -> Result<RuleSet, E
         id: id.to_string(),
         message,
     };
+    file.normalize()
+        .map_err(|(id, message)| rule_err(&id, message))?;
+    // Syntax is checked now so that a bad pattern is a load error, not a panic later; the full
+    // compile (the expensive part) waits until a keyword hits.
+    let check = |p: &str| {
+        regex_syntax::ast::parse::Parser::new()
+            .parse(p)
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    };
+    for p in &file.allowlist.regexes {
+        check(p).map_err(|e| Error::Toml {
+            origin: origin.to_string(),
+            message: format!("invalid allowlist regex {p:?}: {e}"),
+        })?;
+    }
+    for raw in &file.rules {
+        check(&raw.regex).map_err(|e| rule_err(&raw.id, format!("invalid regex: {e}")))?;
+        for a in &raw.allowlist {
+            check(a).map_err(|e| rule_err(&raw.id, format!("invalid allowlist regex: {e}")))?;
+        }
+    }
 
-    let mut rules = Vec::with_capacity(file.rules.len());
-    let mut seen = std::collections::HashSet::new();
-    for raw in file.rules {
-        if !seen.insert(raw.id.clone()) {
-            return Err(rule_err(&raw.id, "duplicate id".into()));
-        }
-        let severity: Severity = raw.severity.parse().map_err(|e| rule_err(&raw.id, e))?;
-        // Syntax is checked now so that a bad pattern is a load error, not a panic later; the
-        // full compile (the expensive part) waits until a keyword hits.
-        if !trusted {
-            regex_syntax::ast::parse::Parser::new()
-                .parse(&raw.regex)
-                .map_err(|e| rule_err(&raw.id, format!("invalid regex: {e}")))?;
-            for a in &raw.allowlist {
-                regex_syntax::ast::parse::Parser::new()
-                    .parse(a)
-                    .map_err(|e| rule_err(&raw.id, format!("invalid allowlist regex: {e}")))?;
-            }
-        }
-        rules.push(Rule {
-            id: raw.id,
-            description: raw.description,
-            severity,
-            keywords: raw.keywords,
+    fn leak(s: String) -> &'static str {
+        s.leak()
+    }
+    fn leak_all(v: Vec<String>) -> &'static [&'static str] {
+        v.into_iter().map(leak).collect::<Vec<_>>().leak()
+    }
+    fn allowlist(patterns: Vec<String>) -> Option<&'static Allowlist> {
+        (!patterns.is_empty()).then(|| &*Box::leak(Box::new(Allowlist::new(leak_all(patterns)))))
+    }
+    let global_allow = allowlist(file.allowlist.regexes);
+    let rules: Vec<Rule> = file
+        .rules
+        .into_iter()
+        .map(|raw| Rule {
+            id: leak(raw.id),
+            description: leak(raw.description),
+            severity: raw.severity,
+            keywords: leak_all(raw.keywords),
             entropy: raw.entropy,
             multiline: raw.multiline,
             public: raw.public,
-            examples: raw.examples,
-            negative_examples: raw.negative_examples,
-            regex_src: raw.regex,
+            examples: leak_all(raw.examples),
+            negative_examples: leak_all(raw.negative_examples),
+            regex_src: leak(raw.regex),
             secret_group: raw.secret_group,
-            allowlist_src: raw.allowlist,
-            stopwords: raw
-                .stopwords
-                .iter()
-                .map(|s| s.to_ascii_lowercase())
-                .collect(),
-            compiled: OnceLock::new(),
-        });
-    }
-
-    let global_allow = file
-        .allowlist
-        .regexes
-        .iter()
-        .map(|p| {
-            compile(p).map_err(|e| Error::Toml {
-                origin: origin.to_string(),
-                message: format!("invalid allowlist regex {p:?}: {e}"),
-            })
+            allowlist: allowlist(raw.allowlist),
+            stopwords: leak_all(raw.stopwords),
+            compiled: Compiled::new(),
         })
-        .collect::<Result<Vec<_>, _>>()?;
+        .collect();
+    assemble(rules.leak(), global_allow, origin)
+}
 
-    // One prefilter pattern per distinct (lowercased) keyword, mapped back to its rules.
-    let mut keywords: Vec<String> = Vec::new();
+/// A rule set over rules already loaded: the keyword prefilter and its map back to the rules.
+pub(super) fn assemble(
+    rules: &'static [Rule],
+    global_allow: Option<&'static Allowlist>,
+    origin: &str,
+) -> Result<RuleSet, Error> {
+    // One prefilter pattern per distinct keyword, mapped back to its rules.
+    let mut keywords: Vec<&'static str> = Vec::new();
     let mut keyword_rules: Vec<Vec<usize>> = Vec::new();
-    let mut index = std::collections::HashMap::new();
+    let mut index = rustc_hash::FxHashMap::default();
     let mut unfiltered = Vec::new();
     for (r, rule) in rules.iter().enumerate() {
         if rule.keywords.is_empty() {
             unfiltered.push(r);
         }
-        for k in &rule.keywords {
-            let k = k.to_ascii_lowercase();
-            let slot = *index.entry(k.clone()).or_insert_with(|| {
+        for &k in rule.keywords {
+            let slot = *index.entry(k).or_insert_with(|| {
                 keywords.push(k);
                 keyword_rules.push(Vec::new());
                 keyword_rules.len() - 1
@@ -176,11 +165,11 @@ pub(super) fn parse(src: &str, origin: &str, trusted: bool) -> Result<RuleSet, E
 
     Ok(RuleSet {
         rules,
+        global_allow,
         keywords,
         prefilter,
         fast_prefilter: OnceLock::new(),
         keyword_rules,
         unfiltered,
-        global_allow,
     })
 }

@@ -2,10 +2,10 @@
 
 use super::*;
 
-fn ids(set: &RuleSet, text: &str) -> Vec<String> {
+fn ids(set: &RuleSet, text: &str) -> Vec<&'static str> {
     set.find(text.as_bytes())
         .into_iter()
-        .map(|f| set.rule(f.rule).id.clone())
+        .map(|f| set.rule(f.rule).id)
         .collect()
 }
 
@@ -19,7 +19,9 @@ fn builtin_rules_compile_and_are_well_formed() {
     );
     let mut previous: Option<&str> = None;
     for rule in set.rules() {
-        let _ = rule.compiled();
+        for search in [Search::Lines, Search::Short] {
+            rules::compile(&[rule.regex_src], search).expect("rule regex compiles");
+        }
         assert!(
             rule.id
                 .bytes()
@@ -30,12 +32,12 @@ fn builtin_rules_compile_and_are_well_formed() {
         );
         if let Some(p) = previous {
             assert!(
-                p < rule.id.as_str(),
+                p < rule.id,
                 "rules not sorted by id: {p:?} before {:?}",
                 rule.id
             );
         }
-        previous = Some(&rule.id);
+        previous = Some(rule.id);
         assert!(
             !rule.keywords.is_empty(),
             "rule {} has no keywords",
@@ -51,7 +53,7 @@ fn builtin_rules_compile_and_are_well_formed() {
             "rule {} has no description",
             rule.id
         );
-        for k in &rule.keywords {
+        for k in rule.keywords {
             assert!(
                 k.len() >= 3,
                 "rule {}: keyword {k:?} is too short to prefilter",
@@ -59,29 +61,59 @@ fn builtin_rules_compile_and_are_well_formed() {
             );
         }
     }
+    // Allowlists compile on first use; compile them all here so that a bad one fails this test.
+    let mut distinct: Vec<*const Allowlist> = Vec::new();
+    for list in set
+        .global_allow
+        .iter()
+        .chain(set.rules().iter().filter_map(|r| r.allowlist.as_ref()))
+    {
+        let _ = list.is_match(b"");
+        if !distinct.contains(&(*list as *const Allowlist)) {
+            distinct.push(*list);
+        }
+    }
+    assert!(
+        distinct.len() < set.rules().iter().filter(|r| r.allowlist.is_some()).count(),
+        "rules with the same allowlist should share one"
+    );
+}
+
+#[test]
+fn an_allowlist_keeps_each_pattern_s_flags_and_anchors() {
+    let set = RuleSet::parse(
+        r#"
+[[rules]]
+id = "k"
+description = "d"
+regex = 'key=([a-z0-9]+)'
+keywords = ["KEY="]
+severity = "high"
+stopwords = ["TEST"]
+allowlist = ['^zero$', '(?i)SAMPLE', """(?x)
+  dummy # a comment at the very end"""]
+"#,
+        "mine.toml",
+    )
+    .unwrap();
+    assert!(ids(&set, "key=zero").is_empty());
+    assert_eq!(
+        ids(&set, "key=azero"),
+        ["k"],
+        "the anchors apply to their own pattern"
+    );
+    assert!(ids(&set, "key=mysample1").is_empty());
+    assert!(ids(&set, "key=dummy2").is_empty());
+    assert!(
+        ids(&set, "key=mytest9").is_empty(),
+        "stopwords match in any case"
+    );
+    assert_eq!(ids(&set, "key=abc123"), ["k"]);
 }
 
 #[test]
 fn every_example_is_found_by_its_rule() {
-    let set = RuleSet::builtin();
-    let mut failures = Vec::new();
-    for rule in set.rules() {
-        for (i, template) in rule.examples.iter().enumerate() {
-            for seed in 0..3u64 {
-                let text = sample::expand(template, seed + i as u64 * 7)
-                    .unwrap_or_else(|e| panic!("rule {}: {e}", rule.id));
-                let found: Vec<String> = set
-                    .find_with(text.as_bytes(), true)
-                    .iter()
-                    .map(|f| set.rule(f.rule).id.clone())
-                    .collect();
-                if !found.contains(&rule.id) {
-                    failures.push(format!("{}: example {text:?} found {found:?}", rule.id));
-                    break;
-                }
-            }
-        }
-    }
+    let failures = missed_examples(RuleSet::builtin());
     assert!(
         failures.is_empty(),
         "{} examples missed:\n{}",
@@ -90,9 +122,57 @@ fn every_example_is_found_by_its_rule() {
     );
 }
 
+/// Directory scans and the daemon compile rules for long texts and use another prefilter; the
+/// run-time loader must read the file as `build.rs` did.
+#[test]
+fn bulk_mode_and_the_run_time_loader_find_the_same() {
+    let set = RuleSet::parse(include_str!("../../rules/secrets.toml"), "secrets.toml").unwrap();
+    set.prepare_for_bulk();
+    assert_eq!(set.rules().len(), RuleSet::builtin().rules().len());
+    let missed = missed_examples(&set);
+    assert!(missed.is_empty(), "examples missed:\n{}", missed.join("\n"));
+    let reported = reported_negatives(&set);
+    assert!(
+        reported.is_empty(),
+        "negatives reported:\n{}",
+        reported.join("\n")
+    );
+}
+
+fn missed_examples(set: &RuleSet) -> Vec<String> {
+    let mut failures = Vec::new();
+    for rule in set.rules() {
+        for (i, template) in rule.examples.iter().enumerate() {
+            for seed in 0..3u64 {
+                let text = sample::expand(template, seed + i as u64 * 7)
+                    .unwrap_or_else(|e| panic!("rule {}: {e}", rule.id));
+                let found: Vec<&str> = set
+                    .find_with(text.as_bytes(), true)
+                    .iter()
+                    .map(|f| set.rule(f.rule).id)
+                    .collect();
+                if !found.contains(&rule.id) {
+                    failures.push(format!("{}: example {text:?} found {found:?}", rule.id));
+                    break;
+                }
+            }
+        }
+    }
+    failures
+}
+
 #[test]
 fn no_negative_example_is_found_by_any_rule() {
-    let set = RuleSet::builtin();
+    let failures = reported_negatives(RuleSet::builtin());
+    assert!(
+        failures.is_empty(),
+        "{} negatives reported:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+fn reported_negatives(set: &RuleSet) -> Vec<String> {
     let mut failures = Vec::new();
     for rule in set.rules() {
         for (i, template) in rule.negative_examples.iter().enumerate() {
@@ -116,12 +196,7 @@ fn no_negative_example_is_found_by_any_rule() {
             }
         }
     }
-    assert!(
-        failures.is_empty(),
-        "{} negatives reported:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    failures
 }
 
 /// Things developers' code is full of that are not secrets.
