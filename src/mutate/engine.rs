@@ -485,21 +485,36 @@ impl Engine {
                 (name_hash(w), word_hash(&w[0]))
             })
             .collect();
-        let memo_holds = |m: &Memo| {
-            m.generation == view.generation()
-                && view.names_since(m.seq).all(|w| {
-                    !m.words.contains(&word_hash(&w[0])) || m.extra.contains(&name_hash(w))
-                })
-                && request_names
+        // The names a memo did not know of: learned since it was made, or declared by this
+        // request. `None` if the memo is void (names were removed or renumbered since).
+        let unknown_to = |m: &Memo| -> Option<Vec<&[String]>> {
+            if m.generation != view.generation() {
+                return None;
+            }
+            let mut names: Vec<&[String]> = view
+                .names_since(m.seq)
+                .filter(|w| !m.extra.contains(&name_hash(w)))
+                .collect();
+            names.extend(
+                request_names
                     .iter()
-                    .all(|(full, first)| !m.words.contains(first) || m.extra.contains(full))
+                    .enumerate()
+                    .filter(|(_, (full, _))| !m.extra.contains(full))
+                    .map(|(id, _)| request.words(id)),
+            );
+            Some(names)
         };
+        // Finders of the first words of those names, shared by the texts whose memos lack the
+        // same names (all of a history's texts, usually).
+        let mut finders: HashMap<Vec<&str>, Option<AhoCorasick>> = HashMap::new();
         let locate = |words: &[String]| -> Option<(usize, usize)> {
             view.locate(words)
                 .or_else(|| request.id(words).map(|id| (req_layer, id)))
         };
         let mut matches: Vec<Vec<Match>> = Vec::with_capacity(inputs.len());
         let mut reused: Vec<Option<Arc<Memo>>> = Vec::with_capacity(inputs.len());
+        // The word sets of texts whose memo was patched: the text is the same, so are its words.
+        let mut stale_words: Vec<Option<Arc<FxHashSet<u64>>>> = vec![None; inputs.len()];
         let mut occurring: Vec<(usize, usize)> = Vec::new();
         let mut seen_pairs = HashSet::new();
         for (i, a) in analyses.iter().enumerate() {
@@ -510,14 +525,27 @@ impl Engine {
             } else {
                 a.memo.lock().unwrap_or_else(|e| e.into_inner()).clone()
             };
-            // A memo that still holds gives the names directly; its output is reused as it is.
-            let memo_ids = memo.as_ref().filter(|m| memo_holds(m)).and_then(|m| {
+            let unknown = memo.as_ref().and_then(|m| unknown_to(m));
+            // A new name can occur in a text only if its first word does.
+            let missing: Option<Vec<&[String]>> =
+                memo.as_ref().zip(unknown.as_ref()).map(|(m, names)| {
+                    names
+                        .iter()
+                        .filter(|w| m.words.contains(&word_hash(&w[0])))
+                        .copied()
+                        .collect()
+                });
+            let memo_ids = memo.as_ref().and_then(|m| {
                 m.names
                     .iter()
                     .map(|w| locate(w))
                     .collect::<Option<Vec<(usize, usize)>>>()
             });
-            if let (Some(m), Some(ids)) = (memo, memo_ids) {
+            // A memo that still holds gives the names directly; its output is reused as it is.
+            if let (Some(m), Some(ids), Some(true)) =
+                (&memo, &memo_ids, missing.as_ref().map(Vec::is_empty))
+            {
+                let (m, ids) = (m.clone(), ids.clone());
                 for id in ids {
                     if seen_pairs.insert(id) {
                         occurring.push(id);
@@ -544,18 +572,42 @@ impl Engine {
             }
             reused.push(None);
             let text = inputs[i].text;
-            let mut found = Vec::new();
-            for gap in gaps(text.len(), &protected[i]) {
-                for mut m in layers.find(&text[gap.clone()]) {
-                    if !wanted(m.layer, m.id) {
-                        continue;
-                    }
-                    for r in &mut m.words {
-                        *r = gap.start + r.start..gap.start + r.end;
-                    }
-                    found.push(m);
+            // A memo that lacks some names is patched: only the tokens that hold one of their
+            // first words are matched again.
+            let finder = match (&memo, &memo_ids, &unknown) {
+                (Some(m), Some(_), Some(unknown)) => {
+                    let mut firsts: Vec<&str> = unknown.iter().map(|w| w[0].as_str()).collect();
+                    firsts.sort_unstable();
+                    firsts.dedup();
+                    stale_words[i] = Some(m.words.clone());
+                    finders
+                        .entry(firsts)
+                        .or_insert_with_key(|firsts| {
+                            AhoCorasick::builder()
+                                .ascii_case_insensitive(true)
+                                .build(firsts)
+                                .ok()
+                        })
+                        .as_ref()
                 }
-            }
+                _ => None,
+            };
+            let found = match (finder, &memo, &memo_ids) {
+                (Some(finder), Some(m), Some(ids)) => {
+                    #[cfg(test)]
+                    PATCHED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let old = m.matches.iter().map(|(words, n)| Match {
+                        words: words.clone(),
+                        layer: ids[*n].0,
+                        id: ids[*n].1,
+                    });
+                    patch_matches(text, &protected[i], finder, old, layers, &wanted)
+                }
+                _ => {
+                    stale_words[i] = None;
+                    find_matches(text, &protected[i], layers, &wanted)
+                }
+            };
             for m in &found {
                 if seen_pairs.insert((m.layer, m.id)) {
                     occurring.push((m.layer, m.id));
@@ -778,7 +830,9 @@ impl Engine {
                         generation: view.generation(),
                         seq: memo_seq,
                         extra: memo_extra.clone(),
-                        words: Arc::new(text_words(text, &protected[i])),
+                        words: stale_words[i]
+                            .take()
+                            .unwrap_or_else(|| Arc::new(text_words(text, &protected[i]))),
                         names: Arc::new(names),
                         matches: Arc::new(memo_matches),
                         output: Arc::new(out.clone()),
@@ -1195,6 +1249,81 @@ fn name_hash(words: &[String]) -> u64 {
             .iter()
             .flat_map(|w| w.bytes().chain(std::iter::once(b' '))),
     )
+}
+
+/// How many texts were matched by [`patch_matches`], so that tests know which path they took.
+#[cfg(test)]
+static PATCHED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Every occurrence of a wanted known name in `text` outside `protected`.
+fn find_matches(
+    text: &[u8],
+    protected: &[ProtectedSpan],
+    layers: Layers<'_>,
+    wanted: &dyn Fn(usize, usize) -> bool,
+) -> Vec<Match> {
+    let mut found = Vec::new();
+    for gap in gaps(text.len(), protected) {
+        for m in layers.find(&text[gap.clone()]) {
+            push_wanted(m, gap.start, wanted, &mut found);
+        }
+    }
+    found
+}
+
+/// [`find_matches`] from the matches of an earlier pass (`old`) that lacked some names: `finder`
+/// finds their first words, the tokens that hold one are matched again, and the old matches stand
+/// everywhere else. Exact, because a token's matches depend on nothing outside it, and a name can
+/// match only in a token that holds its first word.
+fn patch_matches(
+    text: &[u8],
+    protected: &[ProtectedSpan],
+    finder: &AhoCorasick,
+    old: impl Iterator<Item = Match>,
+    layers: Layers<'_>,
+    wanted: &dyn Fn(usize, usize) -> bool,
+) -> Vec<Match> {
+    let mut again: Vec<Range<usize>> = Vec::new();
+    let mut found = Vec::new();
+    for gap in gaps(text.len(), protected) {
+        let g = &text[gap.clone()];
+        let mut tokens: Vec<Range<usize>> = Vec::new();
+        for hit in finder.find_iter(g) {
+            if tokens.last().is_some_and(|t| t.contains(&hit.start())) {
+                continue;
+            }
+            tokens.extend(words::token_at(g, hit.start()));
+        }
+        for m in layers.find_in_tokens(g, tokens.iter().cloned()) {
+            push_wanted(m, gap.start, wanted, &mut found);
+        }
+        again.extend(
+            tokens
+                .iter()
+                .map(|t| gap.start + t.start..gap.start + t.end),
+        );
+    }
+    let matched_again = |at: usize| {
+        let i = again.partition_point(|t| t.end <= at);
+        again.get(i).is_some_and(|t| t.contains(&at))
+    };
+    found.extend(old.filter(|m| !matched_again(m.words[0].start)));
+    found.sort_by_key(|m| m.words[0].start);
+    found
+}
+
+fn push_wanted(
+    mut m: Match,
+    offset: usize,
+    wanted: &dyn Fn(usize, usize) -> bool,
+    out: &mut Vec<Match>,
+) {
+    if wanted(m.layer, m.id) {
+        for r in &mut m.words {
+            *r = offset + r.start..offset + r.end;
+        }
+        out.push(m);
+    }
 }
 
 /// Hashes of all lowercase words of `text` outside `protected`, with and without escape letters.

@@ -110,13 +110,23 @@ impl Layers<'_> {
     /// Every occurrence of a known name in `text`, in order, leftmost-longest within each token
     /// across all layers.
     pub fn find(&self, text: &[u8]) -> Vec<Match> {
-        let mut out = Vec::new();
         if self.0.iter().all(|k| k.is_empty()) {
-            return out;
+            return Vec::new();
         }
+        self.find_in_tokens(text, words::tokens(text))
+    }
+
+    /// [`Layers::find`] over some of the tokens of `text` only (as [`words::tokens`] gives them,
+    /// in order): a token's matches depend on nothing outside it.
+    pub fn find_in_tokens(
+        &self,
+        text: &[u8],
+        tokens: impl IntoIterator<Item = Range<usize>>,
+    ) -> Vec<Match> {
+        let mut out = Vec::new();
         let mut ranges = Vec::new();
         let mut buf = String::new();
-        for tok in words::tokens(text) {
+        for tok in tokens {
             // A token glued to an escape (`\nreconcile`) is matched without the escape letter
             // first, and as written only if that finds nothing (`C:\reconcile.ts`): restore and
             // the egress check use the same rule, so the two directions agree.

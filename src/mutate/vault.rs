@@ -319,15 +319,19 @@ impl Lookup for View {
     }
 }
 
-/// Recent additions are merged into the base snapshot past this many entries.
-const RECENT_MAX: usize = 2048;
+/// Layers are merged while the newest holds at least 1/`MERGE_RATIO` of the entries of the one
+/// below it, and always past `MAX_LAYERS`: sizes fall geometrically, so learning a name rebuilds
+/// a few small layers and, rarely, a large one (each entry is rebuilt O(log n) times in all), and
+/// a lookup visits a handful of layers.
+const MERGE_RATIO: usize = 4;
+const MAX_LAYERS: usize = 4;
 
 struct Cached {
     /// `PRAGMA data_version` when loaded: another process's commit changes it.
     version: i64,
     generation: u64,
-    base: Arc<Snapshot>,
-    recent: Arc<Snapshot>,
+    /// Oldest first; none empty.
+    layers: Vec<Arc<Snapshot>>,
 }
 
 /// The vault database.
@@ -414,8 +418,7 @@ impl Vault {
             cached: RwLock::new(Cached {
                 version: -1,
                 generation: 0,
-                base: Arc::new(Snapshot::default()),
-                recent: Arc::new(Snapshot::default()),
+                layers: Vec::new(),
             }),
             touched: Mutex::new(std::collections::HashMap::new()),
         };
@@ -448,12 +451,8 @@ impl Vault {
     pub fn view(&self) -> Result<View, Error> {
         self.reload(false)?;
         let c = self.cached.read().unwrap_or_else(|e| e.into_inner());
-        let mut parts = vec![c.base.clone()];
-        if !c.recent.entries.is_empty() {
-            parts.push(c.recent.clone());
-        }
         Ok(View {
-            parts,
+            parts: c.layers.clone(),
             generation: c.generation,
         })
     }
@@ -477,35 +476,38 @@ impl Vault {
         // The connection stays locked until the new snapshot is in place: a `record` in between
         // would otherwise add to the old snapshot and be lost with it.
         let mut c = self.cached.write().unwrap_or_else(|e| e.into_inner());
-        let n = entries.len() as u64;
         c.version = version;
         c.generation += 1;
-        c.base = Arc::new(Snapshot::build(entries, 0));
-        c.recent = Arc::new(Snapshot::build(Vec::new(), n));
+        c.layers.clear();
+        if !entries.is_empty() {
+            c.layers.push(Arc::new(Snapshot::build(entries, 0)));
+        }
         drop(c);
         drop(conn);
         Ok(())
     }
 
-    /// Adds entries this process stored to the recent snapshot (merging into the base when it
-    /// grows), without reading the database again.
+    /// Adds entries this process stored as a new layer, without reading the database again.
+    /// Merging layers keeps every name and its sequence number, so memoized matches stay valid
+    /// and the generation does not change.
     fn remember(&self, stored: &[Entry]) {
         if stored.is_empty() {
             return;
         }
         let mut c = self.cached.write().unwrap_or_else(|e| e.into_inner());
-        let mut recent: Vec<Entry> = c.recent.entries.clone();
-        recent.extend(stored.iter().cloned());
-        if recent.len() > RECENT_MAX {
-            let mut all = c.base.entries.clone();
-            all.extend(recent);
-            let n = all.len() as u64;
-            c.generation += 1;
-            c.base = Arc::new(Snapshot::build(all, 0));
-            c.recent = Arc::new(Snapshot::build(Vec::new(), n));
-        } else {
-            let first = c.recent.first_seq;
-            c.recent = Arc::new(Snapshot::build(recent, first));
+        let layers = &mut c.layers;
+        let first = layers
+            .last()
+            .map_or(0, |l| l.first_seq + l.entries.len() as u64);
+        layers.push(Arc::new(Snapshot::build(stored.to_vec(), first)));
+        while let [.., below, top] = layers.as_slice()
+            && (top.entries.len() * MERGE_RATIO >= below.entries.len() || layers.len() > MAX_LAYERS)
+        {
+            let mut entries = below.entries.clone();
+            entries.extend(top.entries.iter().cloned());
+            let merged = Snapshot::build(entries, below.first_seq);
+            layers.truncate(layers.len() - 2);
+            layers.push(Arc::new(merged));
         }
     }
 
@@ -788,6 +790,40 @@ mod tests {
             replacement: repl.split(' ').map(String::from).collect(),
             last_seen: 0,
         }
+    }
+
+    #[test]
+    fn learning_names_in_many_batches_keeps_few_layers_and_every_name() {
+        let v = Vault::open_in_memory().unwrap();
+        let generation = v.view().unwrap().generation();
+        let display = |b: usize, i: usize| format!("batch{b}_name{i}");
+        let words = |b: usize, i: usize| super::super::words::words_of(&display(b, i));
+        let mut seq_at = Vec::new();
+        for b in 0..60 {
+            seq_at.push(v.view().unwrap().seq_end());
+            let batch: Vec<Entry> = (0..1 + b % 7 * 5)
+                .map(|i| name(&display(b, i), &format!("zqb{b}x{i}")))
+                .collect();
+            v.record(batch, &[], &|_, _| unreachable!()).unwrap();
+            let view = v.view().unwrap();
+            assert!(
+                view.parts.len() <= MAX_LAYERS,
+                "{} layers",
+                view.parts.len()
+            );
+            assert_eq!(view.generation(), generation, "merging is not a reload");
+            assert!(view.name(&words(b, 0)).is_some());
+            assert!(
+                view.name(&words(0, 0)).is_some(),
+                "the oldest name survives merges"
+            );
+            assert_eq!(view.seq_end() as usize, view.entries().count());
+        }
+        let view = v.view().unwrap();
+        // Sequence numbers survive merges: the names since a batch began are that batch onwards.
+        let since: Vec<&[String]> = view.names_since(seq_at[40]).collect();
+        assert_eq!(since.first().copied(), Some(words(40, 0).as_slice()));
+        assert_eq!(since.len(), (40..60).map(|b| 1 + b % 7 * 5).sum::<usize>());
     }
 
     #[test]

@@ -33,6 +33,22 @@ pub fn tokens(text: &[u8]) -> impl Iterator<Item = Range<usize>> + '_ {
     })
 }
 
+/// The token of `text` (as [`tokens`] gives it) that holds byte `at`, if `at` is a token byte.
+pub fn token_at(text: &[u8], at: usize) -> Option<Range<usize>> {
+    if !text.get(at).copied().is_some_and(is_token_byte) {
+        return None;
+    }
+    let start = text[..at]
+        .iter()
+        .rposition(|&b| !is_token_byte(b))
+        .map_or(0, |i| i + 1);
+    let end = text[at..]
+        .iter()
+        .position(|&b| !is_token_byte(b))
+        .map_or(text.len(), |i| at + i);
+    Some(start..end)
+}
+
 /// How many bytes at `start` belong to a backslash escape rather than to a word: the `n` of `\n`
 /// in a string literal or in JSON text, or `u00e9` of `\u00e9`. Without this, `"\nreconcile"`
 /// would hold the token `nreconcile`. Only escapes after an odd run of backslashes count.

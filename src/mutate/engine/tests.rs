@@ -334,6 +334,48 @@ fn memoized_texts_follow_names_learned_and_forgotten_later() {
     assert!(!once("const v = 5;").contains("settleMerchantBatch"));
 }
 
+/// A memoized text that lacks names learned later is patched token by token; the result must be
+/// what matching it afresh gives. The second engine sees the same texts with trailing spaces
+/// added, which changes no token but misses every memo.
+#[test]
+fn a_patched_memo_matches_like_a_fresh_pass() {
+    let history = "getUserName() calls getUser, fetchUserToken and superuser; the user_token_cache \
+                   and \\nuserTokenCache stay; getUserNameById too";
+    let turns = [
+        "function getUser() {}",
+        "function getUserName() {} function fetchUserToken() {}",
+        "const userTokenCache = 1; function user() {}",
+        "const x = 1;",
+    ];
+    let patched = engine();
+    let fresh = engine();
+    let run = |e: &Engine, history: &str, code: &str| -> String {
+        let inputs = [
+            Input::text(history),
+            Input {
+                text: code.as_bytes(),
+                lang: lang::from_name("typescript"),
+                path: None,
+            },
+        ];
+        String::from_utf8(e.redact(&inputs).unwrap().texts[0].clone()).unwrap()
+    };
+    let before = PATCHED.load(std::sync::atomic::Ordering::Relaxed);
+    let mut outputs = Vec::new();
+    for (n, code) in turns.iter().enumerate() {
+        let a = run(&patched, history, code);
+        let b = run(&fresh, &format!("{history}{}", " ".repeat(n + 1)), code);
+        assert_eq!(a, b.trim_end(), "turn {n}");
+        outputs.push(a);
+    }
+    assert!(
+        PATCHED.load(std::sync::atomic::Ordering::Relaxed) >= before + 2,
+        "the later turns patch the memo"
+    );
+    assert!(!outputs[1].contains("getUserName") && !outputs[2].contains("userTokenCache"));
+    assert_ne!(outputs[0], outputs[1]);
+}
+
 #[test]
 fn a_secret_is_protected_wherever_its_value_appears() {
     let e = engine();
