@@ -1,8 +1,12 @@
 //! Proxy overhead against direct calls to the fake upstream (the same one the tests use): added
 //! median latency for 10 KB, 80 KB (a Claude Code turn: tool definitions plus code) and 200 KB of
-//! fresh code, for a 200 KB history seen before plus 2 KB of new text, the added time to the first
-//! streamed byte, and requests per second with 32 concurrent clients.
+//! fresh code, for a 200 KB history seen before plus 2 KB of new text (early in a session and 200
+//! turns later), the added time to the first streamed byte, and requests per second with 32
+//! concurrent clients.
 //! Run with `cargo bench --bench proxy`.
+//!
+//! For a profiler, `PRETENSE_BENCH_LOOP=fresh` (10 KB of fresh code) or `=history` (the seen
+//! history plus 2 KB) sends only that request, a few hundred times, and prints nothing.
 
 #[path = "corpus.rs"]
 mod corpus;
@@ -131,12 +135,25 @@ async fn main() {
         post(&client, &proxy, &b).await;
     }
 
-    println!("case                          direct     proxied    added");
+    let only = std::env::var("PRETENSE_BENCH_LOOP").ok();
+    if only.as_deref() == Some("fresh") {
+        for i in 0..400 {
+            let b = fresh_request(5000 + i, 10_000, false, false);
+            post(&client, &proxy, &b).await;
+        }
+        return;
+    }
+    if only.is_none() {
+        println!("case                          direct     proxied    added");
+    }
     for (label, bytes, tools) in [
         ("10 KB fresh code", 10_000, false),
         ("80 KB Claude Code turn", 40_000, true),
         ("200 KB fresh code", 200_000, false),
     ] {
+        if only.is_some() {
+            continue;
+        }
         let (mut d, mut p) = (Vec::new(), Vec::new());
         for i in 0..15 {
             let b = fresh_request(2000 + i * 7 + bytes as u64, bytes, false, tools);
@@ -173,19 +190,33 @@ async fn main() {
             .expect("json")
     };
     post(&client, &proxy, &turn(0)).await;
-    let (mut d, mut p) = (Vec::new(), Vec::new());
-    for i in 1..16 {
-        let b = turn(i);
-        d.push(post(&client, &direct, &b).await.1);
-        p.push(post(&client, &proxy, &b).await.1);
+    if only.as_deref() == Some("history") {
+        for i in 1..300 {
+            post(&client, &proxy, &turn(i)).await;
+        }
+        return;
     }
-    let (d, p) = (median(d), median(p));
-    println!(
-        "200 KB seen history + 2 KB      {:>6.2} ms  {:>6.2} ms  {:>6.2} ms",
-        d.as_secs_f64() * 1e3,
-        p.as_secs_f64() * 1e3,
-        (p.saturating_sub(d)).as_secs_f64() * 1e3
-    );
+    // The same turn early in a session, and after 200 turns that each declared new names (the
+    // vault grows, and every turn's names can occur in the history).
+    for (label, from) in [("", 1), (" (turn 200)", 216)] {
+        for i in 16..from {
+            post(&client, &proxy, &turn(i)).await;
+        }
+        let (mut d, mut p) = (Vec::new(), Vec::new());
+        for i in from..from + 15 {
+            let b = turn(i);
+            d.push(post(&client, &direct, &b).await.1);
+            p.push(post(&client, &proxy, &b).await.1);
+        }
+        let (d, p) = (median(d), median(p));
+        println!(
+            "{:<32}{:>6.2} ms  {:>6.2} ms  {:>6.2} ms",
+            format!("200 KB seen history + 2 KB{label}"),
+            d.as_secs_f64() * 1e3,
+            p.as_secs_f64() * 1e3,
+            (p.saturating_sub(d)).as_secs_f64() * 1e3
+        );
+    }
 
     // Time to the first streamed byte, for a small prompt already seen.
     let b = fresh_request(9, 2_000, true, false);
