@@ -268,15 +268,20 @@ pub struct Analysis {
 }
 
 impl Lang {
-    /// Parses `source` and runs this language's declarations query over it. Callable from many
-    /// threads at once (parsers are per thread, the query is shared).
     /// The tree-sitter grammar.
     pub fn grammar(&self) -> tree_sitter::Language {
         (self.grammar)()
     }
 
+    /// Parses `source` and runs this language's declarations query over it. Callable from many
+    /// threads at once (parsers are per thread, the query is shared).
     pub fn analyze(&self, source: &str) -> Analysis {
         query::analyze(self, source)
+    }
+
+    /// Compiles the declarations query now rather than on first use (~0.15 s for TypeScript).
+    pub fn prepare(&self) {
+        self.compiled();
     }
 
     /// True for keywords, builtin types and functions, and the common standard-library and

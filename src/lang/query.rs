@@ -161,7 +161,7 @@ pub(crate) fn compile(lang: &Lang) -> Result<Compiled, QueryFileError> {
 }
 
 impl Lang {
-    fn compiled(&self) -> &Compiled {
+    pub(super) fn compiled(&self) -> &Compiled {
         self.compiled.get_or_init(|| match compile(self) {
             Ok(c) => c,
             // Embedded data, compiled for every language by `tests::every_query_compiles`.
