@@ -227,8 +227,9 @@ impl Snapshot {
     }
 }
 
-/// What a request sees of the vault: a large base snapshot and a small one of recent additions,
-/// so learning a name never rebuilds the whole vault in memory.
+/// What a request sees of the vault: immutable layers, oldest and largest first, each holding the
+/// entries learned after the one below it (see `MERGE_RATIO`), so learning a name never rebuilds
+/// the whole vault in memory.
 #[derive(Debug, Clone, Default)]
 pub struct View {
     parts: Vec<Arc<Snapshot>>,

@@ -73,10 +73,14 @@ pub(super) fn parse(src: &str, origin: &str) -> Result<RuleSet, Error> {
     };
     file.normalize()
         .map_err(|(id, message)| rule_err(&id, message))?;
-    // Syntax is checked now so that a bad pattern is a load error, not a panic later; the full
-    // compile (the expensive part) waits until a keyword hits.
+    // Patterns are parsed now, with the settings they compile with (a Unicode class is an error
+    // with Unicode off), so that a bad one is a load error, not a panic later; the full compile
+    // (the expensive part) waits until a keyword hits.
     let check = |p: &str| {
-        regex_syntax::ast::parse::Parser::new()
+        regex_syntax::ParserBuilder::new()
+            .unicode(false)
+            .utf8(false)
+            .build()
             .parse(p)
             .map(|_| ())
             .map_err(|e| e.to_string())

@@ -4,14 +4,29 @@
 
 use serde::{Deserialize, Serialize};
 
-/// How bad a leak of this kind of secret is.
+/// How bad a leak of this kind of secret is. Read in any case (`High`, `high`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "lowercase", try_from = "String")]
 pub enum Severity {
     Low,
     Medium,
     High,
     Critical,
+}
+
+impl TryFrom<String> for Severity {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        match s.to_ascii_lowercase().as_str() {
+            "low" => Ok(Severity::Low),
+            "medium" => Ok(Severity::Medium),
+            "high" => Ok(Severity::High),
+            "critical" => Ok(Severity::Critical),
+            _ => Err(format!(
+                "unknown severity {s:?} (expected low, medium, high or critical)"
+            )),
+        }
+    }
 }
 
 impl Severity {

@@ -576,6 +576,22 @@ fn a_bad_rule_file_is_a_clear_error() {
     .unwrap_err()
     .to_string();
     assert!(err.contains("severity"), "{err}");
+    // Compiled with Unicode off: a Unicode class is a load error, not a panic at the first match.
+    let err = RuleSet::parse(
+        "[allowlist]\nregexes = ['\\pL']\n[[rules]]\nid = \"x\"\ndescription = \"d\"\nregex = \"a\"\nseverity = \"High\"\n",
+        "mine.toml",
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("allowlist regex"), "{err}");
+    assert!(
+        RuleSet::parse(
+            "[[rules]]\nid = \"x\"\ndescription = \"d\"\nregex = \"a\"\nseverity = \"High\"\n",
+            "mine.toml"
+        )
+        .is_ok(),
+        "severity in any case"
+    );
 }
 
 #[test]
