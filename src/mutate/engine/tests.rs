@@ -448,3 +448,85 @@ fn the_cache_keeps_to_its_byte_budget_and_keeps_the_recent() {
     assert!(c.map.len() <= 4);
     assert_eq!(c.get(8), Some(8));
 }
+
+mod patching {
+    //! Property: patching a memo gives what a fresh pass gives, for random histories and turns.
+    use super::*;
+    use proptest::prelude::*;
+
+    const WORDS: &[&str] = &[
+        "user", "token", "get", "set", "cache", "ledger", "batch", "name", "id", "fetch",
+    ];
+
+    /// An identifier of one to three vocabulary words, in a random casing style.
+    fn ident() -> impl Strategy<Value = String> {
+        (prop::collection::vec(0..WORDS.len(), 1..4), 0..3u8).prop_map(|(ws, style)| {
+            let words: Vec<&str> = ws.iter().map(|&i| WORDS[i]).collect();
+            match style {
+                0 => words.join("_"),
+                1 => words
+                    .iter()
+                    .enumerate()
+                    .map(|(i, w)| {
+                        if i == 0 {
+                            w.to_string()
+                        } else {
+                            w[..1].to_uppercase() + &w[1..]
+                        }
+                    })
+                    .collect(),
+                _ => words
+                    .iter()
+                    .map(|w| w[..1].to_uppercase() + &w[1..])
+                    .collect(),
+            }
+        })
+    }
+
+    /// Prose and code-ish text: identifiers separated by spaces, punctuation and escapes.
+    fn history() -> impl Strategy<Value = String> {
+        prop::collection::vec(
+            (
+                ident(),
+                prop::sample::select(vec![" ", ", ", ".", "(", "\\n", "::", "\"", " $"]),
+            ),
+            5..40,
+        )
+        .prop_map(|parts| parts.into_iter().map(|(w, sep)| w + sep).collect())
+    }
+
+    fn declarations() -> impl Strategy<Value = String> {
+        prop::collection::vec(ident(), 1..4).prop_map(|names| {
+            names
+                .iter()
+                .map(|n| format!("function {n}() {{}}\n"))
+                .collect()
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(48))]
+
+        #[test]
+        fn patched_memos_match_fresh_passes(
+            history in history(),
+            turns in prop::collection::vec(declarations(), 2..5),
+        ) {
+            let patched = engine();
+            let fresh = engine();
+            let run = |e: &Engine, history: &str, code: &str| -> String {
+                let inputs = [
+                    Input::text(history),
+                    Input { text: code.as_bytes(), lang: lang::from_name("typescript"), path: None },
+                ];
+                String::from_utf8(e.redact(&inputs).unwrap().texts[0].clone()).unwrap()
+            };
+            for (n, code) in turns.iter().enumerate() {
+                let a = run(&patched, &history, code);
+                let pad = " ".repeat(n + 1);
+                let b = run(&fresh, &format!("{history}{pad}"), code);
+                prop_assert_eq!(format!("{a}{pad}"), b, "turn {}", n);
+            }
+        }
+    }
+}
