@@ -100,6 +100,10 @@ pub struct Redaction {
     egress: Egress,
     /// Hashes of outputs reused from an earlier rewrite that passed the egress check then.
     reused: FxHashSet<u64>,
+    /// Outputs patched from such an output (by hash), with that output and a finder of the first
+    /// words of the names learned since: the name search needs only their tokens that differ
+    /// from it or hold one of those words.
+    patched: rustc_hash::FxHashMap<u64, PatchedFrom>,
     /// The memos this rewrite used or made, marked verified once the request passes egress.
     memos: Vec<Arc<Memo>>,
 }
@@ -123,10 +127,17 @@ impl Redaction {
     /// checked in an earlier turn, unchanged since, is not matched again.
     pub fn egress_violation(&self, text: &str) -> Option<&'static str> {
         // Secret, PII and term values are always looked for; the (costlier) name search is
-        // skipped only for an unchanged output that already passed in an earlier request.
-        let names = !(text.len() >= 256
-            && !self.reused.is_empty()
-            && self.reused.contains(&output_hash(text.as_bytes())));
+        // skipped for an unchanged output that already passed in an earlier request, and limited
+        // to the changed tokens of an output patched from one.
+        let hash = (text.len() >= 256 && !(self.reused.is_empty() && self.patched.is_empty()))
+            .then(|| output_hash(text.as_bytes()));
+        let names = match hash {
+            Some(h) if self.reused.contains(&h) => Names::None,
+            Some(h) => self.patched.get(&h).map_or(Names::All, |(old, new_words)| {
+                Names::ChangedSince(old, new_words)
+            }),
+            None => Names::All,
+        };
         self.egress.check(text.as_bytes(), names)
     }
 
@@ -152,12 +163,38 @@ struct Egress {
     terms: Option<Arc<Dictionary>>,
 }
 
+/// An output that passed the egress check, and a finder of the first words of names learned since.
+type PatchedFrom = (Arc<Vec<u8>>, Arc<AhoCorasick>);
+
+/// Where the egress check searches for names.
+enum Names<'a> {
+    All,
+    None,
+    /// The tokens that differ from this earlier output, which passed, and those that hold one of
+    /// the first words of the names learned since (the finder): a name is found only in a token
+    /// that holds its first word, so the other tokens pass as they did.
+    ChangedSince(&'a [u8], &'a AhoCorasick),
+}
+
 impl Egress {
-    fn check(&self, text: &[u8], names: bool) -> Option<&'static str> {
-        if names {
+    fn check(&self, text: &[u8], names: Names<'_>) -> Option<&'static str> {
+        let tokens = match names {
+            Names::None => None,
+            Names::All => Some(None),
+            Names::ChangedSince(old, new_words) => Some(changed_tokens(text, old).map(|mut t| {
+                t.extend(tokens_holding(text, new_words));
+                t.sort_by_key(|r| r.start);
+                t.dedup();
+                t
+            })),
+        };
+        if let Some(tokens) = tokens {
             let mut layers = self.view.known_layers();
             layers.push(&self.request);
-            let found = Layers(&layers).find(text);
+            let found = match tokens {
+                Some(tokens) => Layers(&layers).find_in_tokens(text, tokens),
+                None => Layers(&layers).find(text),
+            };
             if found
                 .iter()
                 .any(|m| !self.never.contains(layers[m.layer].words(m.id)))
@@ -176,6 +213,29 @@ impl Egress {
             return Some("dictionary term");
         }
         None
+    }
+}
+
+/// The tokens of `new` that differ from the token in the same place in `old`, or `None` when the
+/// two do not have the same tokens between the same separators (then everything is searched).
+fn changed_tokens(new: &[u8], old: &[u8]) -> Option<Vec<Range<usize>>> {
+    let (mut a, mut b) = (words::tokens(new), words::tokens(old));
+    let (mut end_a, mut end_b) = (0, 0);
+    let mut changed = Vec::new();
+    loop {
+        match (a.next(), b.next()) {
+            (None, None) => return (new[end_a..] == old[end_b..]).then_some(changed),
+            (Some(x), Some(y)) => {
+                if new[end_a..x.start] != old[end_b..y.start] {
+                    return None;
+                }
+                if new[x.clone()] != old[y.clone()] {
+                    changed.push(x.clone());
+                }
+                (end_a, end_b) = (x.end, y.end);
+            }
+            _ => return None,
+        }
     }
 }
 
@@ -506,7 +566,7 @@ impl Engine {
         };
         // Finders of the first words of those names, shared by the texts whose memos lack the
         // same names (all of a history's texts, usually).
-        let mut finders: HashMap<Vec<&str>, Option<AhoCorasick>> = HashMap::new();
+        let mut finders: HashMap<Vec<&str>, Option<Arc<AhoCorasick>>> = HashMap::new();
         let locate = |words: &[String]| -> Option<(usize, usize)> {
             view.locate(words)
                 .or_else(|| request.id(words).map(|id| (req_layer, id)))
@@ -515,6 +575,8 @@ impl Engine {
         let mut reused: Vec<Option<Arc<Memo>>> = Vec::with_capacity(inputs.len());
         // The word sets of texts whose memo was patched: the text is the same, so are its words.
         let mut stale_words: Vec<Option<Arc<FxHashSet<u64>>>> = vec![None; inputs.len()];
+        // The verified outputs that patched texts started from, for the egress check.
+        let mut patched_from: Vec<Option<PatchedFrom>> = vec![None; inputs.len()];
         let mut occurring: Vec<(usize, usize)> = Vec::new();
         let mut seen_pairs = HashSet::new();
         for (i, a) in analyses.iter().enumerate() {
@@ -587,8 +649,9 @@ impl Engine {
                                 .ascii_case_insensitive(true)
                                 .build(firsts)
                                 .ok()
+                                .map(Arc::new)
                         })
-                        .as_ref()
+                        .clone()
                 }
                 _ => None,
             };
@@ -596,12 +659,15 @@ impl Engine {
                 (Some(finder), Some(m), Some(ids)) => {
                     #[cfg(test)]
                     PATCHED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    if m.verified.load(std::sync::atomic::Ordering::Relaxed) {
+                        patched_from[i] = Some((m.output.clone(), finder.clone()));
+                    }
                     let old = m.matches.iter().map(|(words, n)| Match {
                         words: words.clone(),
                         layer: ids[*n].0,
                         id: ids[*n].1,
                     });
-                    patch_matches(text, &protected[i], finder, old, layers, &wanted)
+                    patch_matches(text, &protected[i], &finder, old, layers, &wanted)
                 }
                 _ => {
                     stale_words[i] = None;
@@ -892,8 +958,14 @@ impl Engine {
             })
             .map(|m| output_hash(&m.output))
             .collect();
+        let patched = patched_from
+            .into_iter()
+            .zip(&texts)
+            .filter_map(|(old, new)| Some((output_hash(new), old?)))
+            .collect();
         Ok(Redaction {
             reused: reused_hashes,
+            patched,
             memos: used_memos,
             texts,
             mapping: Arc::new(mapping),
@@ -1287,13 +1359,7 @@ fn patch_matches(
     let mut found = Vec::new();
     for gap in gaps(text.len(), protected) {
         let g = &text[gap.clone()];
-        let mut tokens: Vec<Range<usize>> = Vec::new();
-        for hit in finder.find_iter(g) {
-            if tokens.last().is_some_and(|t| t.contains(&hit.start())) {
-                continue;
-            }
-            tokens.extend(words::token_at(g, hit.start()));
-        }
+        let tokens = tokens_holding(g, finder);
         for m in layers.find_in_tokens(g, tokens.iter().cloned()) {
             push_wanted(m, gap.start, wanted, &mut found);
         }
@@ -1310,6 +1376,18 @@ fn patch_matches(
     found.extend(old.filter(|m| !matched_again(m.words[0].start)));
     found.sort_by_key(|m| m.words[0].start);
     found
+}
+
+/// The tokens of `text` that hold a match of `finder`, in order.
+fn tokens_holding(text: &[u8], finder: &AhoCorasick) -> Vec<Range<usize>> {
+    let mut tokens: Vec<Range<usize>> = Vec::new();
+    for hit in finder.find_iter(text) {
+        if tokens.last().is_some_and(|t| t.contains(&hit.start())) {
+            continue;
+        }
+        tokens.extend(words::token_at(text, hit.start()));
+    }
+    tokens
 }
 
 fn push_wanted(

@@ -429,6 +429,75 @@ fn egress_always_looks_for_values_even_in_reused_outputs() {
 }
 
 #[test]
+fn changed_tokens_are_found_only_between_the_same_separators() {
+    assert_eq!(changed_tokens(b"a bb, c", b"a bb, c"), Some(vec![]));
+    let changed = changed_tokens(b"a zqx, c", b"a bb, c").unwrap();
+    assert_eq!(
+        changed.iter().map(|r| (r.start, r.end)).collect::<Vec<_>>(),
+        [(2, 5)]
+    );
+    assert_eq!(
+        changed_tokens(b"a bb; c", b"a bb, c"),
+        None,
+        "a separator changed"
+    );
+    assert_eq!(changed_tokens(b"a bb c d", b"a bb c"), None, "a token more");
+    assert_eq!(changed_tokens(b"a bb c.", b"a bb c"), None, "a tail more");
+}
+
+/// A patched output that started from one which passed: the name search looks at its changed
+/// tokens, and still finds a name left in one of them.
+#[test]
+fn egress_searches_the_changed_tokens_of_a_patched_output() {
+    let e = engine();
+    let history = format!(
+        "{}getUserName and fetchLedger appear here",
+        "Some words of prose to pass the size where outputs are hashed. ".repeat(6)
+    );
+    let turn = |code: &str| -> Redaction {
+        e.redact(&[
+            Input::text(&history),
+            Input {
+                text: code.as_bytes(),
+                lang: lang::from_name("typescript"),
+                path: None,
+            },
+        ])
+        .unwrap()
+    };
+    let r1 = turn("function fetchLedger() {}");
+    r1.mark_egress_passed();
+    let r2 = turn("function getUserName() {}");
+    let out = String::from_utf8(r2.texts[0].clone()).unwrap();
+    assert!(
+        !out.contains("getUserName") && !out.contains("fetchLedger"),
+        "{out}"
+    );
+    assert!(
+        r2.patched.contains_key(&output_hash(out.as_bytes())),
+        "the history was patched from a verified output"
+    );
+    assert_eq!(r2.egress_violation(&out), None);
+    // The changed token carrying the original name again: found.
+    let replaced = out
+        .split(' ')
+        .find(|w| w.starts_with("zq") && !r1.texts[0].windows(w.len()).any(|x| x == w.as_bytes()))
+        .unwrap()
+        .to_string();
+    let leaked = out.replacen(&replaced, "getUserName", 1);
+    // Even where the leak makes the token what it was in the output that passed (there the name
+    // was not known yet): the token holds the first word of a name learned since.
+    let (old, new_words) = &r2.patched[&output_hash(out.as_bytes())];
+    assert_eq!(
+        r2.egress
+            .check(leaked.as_bytes(), Names::ChangedSince(old, new_words)),
+        Some("identifier")
+    );
+    // Any other output is searched whole.
+    assert_eq!(r2.egress_violation(&leaked), Some("identifier"));
+}
+
+#[test]
 fn the_cache_keeps_to_its_byte_budget_and_keeps_the_recent() {
     let mut c = super::Cache::new(1000, 100);
     for k in 0..10u64 {
