@@ -104,6 +104,8 @@ pub struct Redaction {
     /// words of the names learned since: the name search needs only their tokens that differ
     /// from it or hold one of those words.
     patched: rustc_hash::FxHashMap<u64, PatchedFrom>,
+    /// Hashes of the strings the egress check searched for names in this request.
+    searched: Mutex<FxHashSet<u64>>,
     /// The memos this rewrite used or made, marked verified once the request passes egress.
     memos: Vec<Arc<Memo>>,
 }
@@ -138,14 +140,28 @@ impl Redaction {
             }),
             None => Names::All,
         };
+        if !matches!(names, Names::None) {
+            self.searched
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert(hash.unwrap_or_else(|| output_hash(text.as_bytes())));
+        }
         self.egress.check(text.as_bytes(), names)
     }
 
     /// Records that this request passed the egress check, so later turns may skip the name
     /// search on the texts it sent unchanged.
     pub fn mark_egress_passed(&self) {
+        // Only outputs the check searched for names: the egress walk skips a few strings the
+        // rewrite walk covers (image data, say), and an output that went out only there was
+        // never searched. An output reused as verified stays verified.
+        let searched = self.searched.lock().unwrap_or_else(|e| e.into_inner());
         for m in &self.memos {
-            m.verified.store(true, std::sync::atomic::Ordering::Relaxed);
+            if !m.verified.load(std::sync::atomic::Ordering::Relaxed)
+                && searched.contains(&output_hash(&m.output))
+            {
+                m.verified.store(true, std::sync::atomic::Ordering::Relaxed);
+            }
         }
     }
 }
@@ -218,25 +234,54 @@ impl Egress {
 
 /// The tokens of `new` that differ from the token in the same place in `old`, or `None` when the
 /// two do not have the same tokens between the same separators (then everything is searched).
+/// The outputs are mostly equal: equal runs are skipped at memory-compare speed, and only the
+/// token (or separator) around each difference is read.
 fn changed_tokens(new: &[u8], old: &[u8]) -> Option<Vec<Range<usize>>> {
-    let (mut a, mut b) = (words::tokens(new), words::tokens(old));
-    let (mut end_a, mut end_b) = (0, 0);
+    let (mut a, mut b) = (0, 0);
     let mut changed = Vec::new();
     loop {
-        match (a.next(), b.next()) {
-            (None, None) => return (new[end_a..] == old[end_b..]).then_some(changed),
-            (Some(x), Some(y)) => {
-                if new[end_a..x.start] != old[end_b..y.start] {
-                    return None;
-                }
-                if new[x.clone()] != old[y.clone()] {
-                    changed.push(x.clone());
-                }
-                (end_a, end_b) = (x.end, y.end);
-            }
-            _ => return None,
+        let same = common_prefix_len(&new[a..], &old[b..]);
+        if a + same == new.len() && b + same == old.len() {
+            return Some(changed);
         }
+        // Everything before the difference is equal on both sides: restart at the start of the
+        // token it falls in (the same distance back on both sides).
+        let mut back = 0;
+        while back < same && words::is_token_byte(new[a + same - back - 1]) {
+            back += 1;
+        }
+        (a, b) = (a + same - back, b + same - back);
+        let run = |text: &[u8], from: usize, token: bool| {
+            from + text[from..]
+                .iter()
+                .take_while(|&&c| words::is_token_byte(c) == token)
+                .count()
+        };
+        let (sep_a, sep_b) = (run(new, a, false), run(old, b, false));
+        if new[a..sep_a] != old[b..sep_b] {
+            return None;
+        }
+        let (end_a, end_b) = (run(new, sep_a, true), run(old, sep_b, true));
+        if new[sep_a..end_a] != old[sep_b..end_b] {
+            changed.push(sep_a..end_a);
+        }
+        if (end_a, end_b) == (a, b) {
+            return None; // no progress: cannot happen, but never loop
+        }
+        (a, b) = (end_a, end_b);
     }
+}
+
+fn common_prefix_len(x: &[u8], y: &[u8]) -> usize {
+    let n = x.len().min(y.len());
+    let mut i = 0;
+    while i + 64 <= n && x[i..i + 64] == y[i..i + 64] {
+        i += 64;
+    }
+    while i < n && x[i] == y[i] {
+        i += 1;
+    }
+    i
 }
 
 /// A declaration worth renaming, as the cache keeps it.
@@ -966,6 +1011,7 @@ impl Engine {
         Ok(Redaction {
             reused: reused_hashes,
             patched,
+            searched: Mutex::default(),
             memos: used_memos,
             texts,
             mapping: Arc::new(mapping),
@@ -1380,13 +1426,17 @@ fn patch_matches(
 
 /// The tokens of `text` that hold a match of `finder`, in order.
 fn tokens_holding(text: &[u8], finder: &AhoCorasick) -> Vec<Range<usize>> {
+    // Overlapping: a word can hide another that starts inside it (`größe` in `größeingabe`).
     let mut tokens: Vec<Range<usize>> = Vec::new();
-    for hit in finder.find_iter(text) {
+    for hit in finder.find_overlapping_iter(text) {
         if tokens.last().is_some_and(|t| t.contains(&hit.start())) {
             continue;
         }
         tokens.extend(words::token_at(text, hit.start()));
     }
+    // Overlapping hits come in the order of their ends.
+    tokens.sort_by_key(|t| t.start);
+    tokens.dedup();
     tokens
 }
 

@@ -445,6 +445,58 @@ fn changed_tokens_are_found_only_between_the_same_separators() {
     assert_eq!(changed_tokens(b"a bb c.", b"a bb c"), None, "a tail more");
 }
 
+proptest::proptest! {
+    /// The fast comparison agrees with comparing token by token.
+    #[test]
+    fn changed_tokens_agrees_with_a_token_by_token_comparison(
+        old in "[ab_ ,\\\\]{0,40}",
+        edits in proptest::collection::vec((0usize..40, "[ab_ ,]{0,3}"), 0..4),
+    ) {
+        let mut new = old.clone();
+        for (at, with) in edits {
+            let at = at.min(new.len());
+            new.replace_range(at..(at + 1).min(new.len()), &with);
+        }
+        let (new, old) = (new.as_bytes(), old.as_bytes());
+        let slow = {
+            let (mut x, mut y) = (words::tokens(new), words::tokens(old));
+            let (mut ea, mut eb) = (0, 0);
+            let mut changed = Vec::new();
+            loop {
+                match (x.next(), y.next()) {
+                    (None, None) => break (new[ea..] == old[eb..]).then_some(changed),
+                    (Some(p), Some(q)) => {
+                        if new[ea..p.start] != old[eb..q.start] {
+                            break None;
+                        }
+                        if new[p.clone()] != old[q.clone()] {
+                            changed.push(p.clone());
+                        }
+                        (ea, eb) = (p.end, q.end);
+                    }
+                    _ => break None,
+                }
+            }
+        };
+        let fast = changed_tokens(new, old);
+        // Where the token sequences align, both name the same tokens. Where they do not, the fast
+        // one may still answer: it names every token that is not an equal token between equal
+        // separators, which is all the name search needs.
+        if slow.is_some() {
+            proptest::prop_assert_eq!(fast, slow);
+        } else if let Some(fast) = fast {
+            let mut covered = vec![false; new.len()];
+            for r in &fast {
+                covered[r.clone()].iter_mut().for_each(|c| *c = true);
+            }
+            for t in words::tokens(new) {
+                let in_old = old.windows(t.len()).any(|w| w == &new[t.clone()]);
+                proptest::prop_assert!(covered[t.start] || in_old, "{:?} unchecked", t);
+            }
+        }
+    }
+}
+
 /// A patched output that started from one which passed: the name search looks at its changed
 /// tokens, and still finds a name left in one of them.
 #[test]
@@ -466,6 +518,15 @@ fn egress_searches_the_changed_tokens_of_a_patched_output() {
         .unwrap()
     };
     let r1 = turn("function fetchLedger() {}");
+    // Passing a request verifies only the outputs the check searched.
+    r1.mark_egress_passed();
+    let r1 = turn("function fetchLedger() {}");
+    assert!(
+        r1.reused.is_empty(),
+        "an output never searched is not trusted"
+    );
+    let first = String::from_utf8(r1.texts[0].clone()).unwrap();
+    assert_eq!(r1.egress_violation(&first), None);
     r1.mark_egress_passed();
     let r2 = turn("function getUserName() {}");
     let out = String::from_utf8(r2.texts[0].clone()).unwrap();
