@@ -688,7 +688,9 @@ fn egress_walk(
             None
         }
         Value::Object(m) => {
-            let ty = m.get("type").and_then(Value::as_str);
+            // Inside free-form data (a tool's input) every string was rewritten, whatever its key
+            // or its object's type: every string is searched.
+            let ty = m.get("type").and_then(Value::as_str).filter(|_| !free);
             // Provider-signed content the client sent back verbatim is the provider's own text.
             if ty == Some("thinking")
                 && m.get("signature")
@@ -724,6 +726,7 @@ fn egress_walk(
                     Some(render_path(path))
                 } else {
                     let opaque = match k.as_str() {
+                        _ if free => false,
                         "data" => ty != Some("text"),
                         "url" | "image_url" => {
                             x.as_str().is_some_and(|u| u.starts_with("data:"))
@@ -731,7 +734,7 @@ fn egress_walk(
                                     .and_then(Value::as_str)
                                     .is_some_and(|u| u.starts_with("data:"))
                         }
-                        k => !free && opaque(k, x) && k != "url" && k != "image_url",
+                        k => opaque(k, x) && k != "url" && k != "image_url",
                     };
                     if opaque {
                         None
@@ -933,6 +936,15 @@ mod tests {
         assert_eq!(
             egress(&v, &NoSigned, &mut check).as_deref(),
             Some("messages[0].content[0].input.{key}")
+        );
+        // Inside a tool's input the rewrite covered every string, images and data included.
+        let v = json!({"messages": [{"role": "assistant", "content": [
+            {"type": "tool_use", "id": "x", "name": "n", "input": {"blob": {"type": "image", "data": "LEAK"}}}
+        ]}]});
+        let mut check = |s: &str| s == "LEAK";
+        assert_eq!(
+            egress(&v, &NoSigned, &mut check).as_deref(),
+            Some("messages[0].content[0].input.{key}.{key}")
         );
         let v = json!({"messages": [{"role": "user", "content": "a LEAK here"}]});
         let mut check = |s: &str| s.contains("LEAK");
