@@ -131,21 +131,20 @@ impl Redaction {
         // Secret, PII and term values are always looked for; the (costlier) name search is
         // skipped for an unchanged output that already passed in an earlier request, and limited
         // to the changed tokens of an output patched from one.
-        let hash = (text.len() >= 256 && !(self.reused.is_empty() && self.patched.is_empty()))
-            .then(|| output_hash(text.as_bytes()));
-        let names = match hash {
-            Some(h) if self.reused.contains(&h) => Names::None,
-            Some(h) => self.patched.get(&h).map_or(Names::All, |(old, new_words)| {
-                Names::ChangedSince(old, new_words)
-            }),
-            None => Names::All,
-        };
-        if !matches!(names, Names::None) {
+        let hash = output_hash(text.as_bytes());
+        let names = if self.reused.contains(&hash) {
+            Names::None
+        } else {
             self.searched
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
-                .insert(hash.unwrap_or_else(|| output_hash(text.as_bytes())));
-        }
+                .insert(hash);
+            self.patched
+                .get(&hash)
+                .map_or(Names::All, |(old, new_words)| {
+                    Names::ChangedSince(old, new_words)
+                })
+        };
         self.egress.check(text.as_bytes(), names)
     }
 
@@ -157,8 +156,7 @@ impl Redaction {
         // never searched. An output reused as verified stays verified.
         let searched = self.searched.lock().unwrap_or_else(|e| e.into_inner());
         for m in &self.memos {
-            if !m.verified.load(std::sync::atomic::Ordering::Relaxed)
-                && searched.contains(&output_hash(&m.output))
+            if !m.verified.load(std::sync::atomic::Ordering::Relaxed) && searched.contains(&m.hash)
             {
                 m.verified.store(true, std::sync::atomic::Ordering::Relaxed);
             }
@@ -622,6 +620,7 @@ impl Engine {
         let mut stale_words: Vec<Option<Arc<FxHashSet<u64>>>> = vec![None; inputs.len()];
         // The verified outputs that patched texts started from, for the egress check.
         let mut patched_from: Vec<Option<PatchedFrom>> = vec![None; inputs.len()];
+        let mut patched: rustc_hash::FxHashMap<u64, PatchedFrom> = Default::default();
         let mut occurring: Vec<(usize, usize)> = Vec::new();
         let mut seen_pairs = HashSet::new();
         for (i, a) in analyses.iter().enumerate() {
@@ -668,6 +667,7 @@ impl Engine {
                     names: m.names.clone(),
                     matches: m.matches.clone(),
                     output: m.output.clone(),
+                    hash: m.hash,
                     verified: std::sync::atomic::AtomicBool::new(
                         m.verified.load(std::sync::atomic::Ordering::Relaxed),
                     ),
@@ -946,9 +946,13 @@ impl Engine {
                             .unwrap_or_else(|| Arc::new(text_words(text, &protected[i]))),
                         names: Arc::new(names),
                         matches: Arc::new(memo_matches),
+                        hash: output_hash(&out),
                         output: Arc::new(out.clone()),
                         verified: std::sync::atomic::AtomicBool::new(false),
                     };
+                    if let Some(old) = patched_from[i].take() {
+                        patched.insert(memo.hash, old);
+                    }
                     let memo = Arc::new(memo);
                     used_memos.push(memo.clone());
                     *a.memo.lock().unwrap_or_else(|e| e.into_inner()) = Some(memo);
@@ -1001,12 +1005,7 @@ impl Engine {
             .filter(|m| {
                 m.output.len() >= 256 && m.verified.load(std::sync::atomic::Ordering::Relaxed)
             })
-            .map(|m| output_hash(&m.output))
-            .collect();
-        let patched = patched_from
-            .into_iter()
-            .zip(&texts)
-            .filter_map(|(old, new)| Some((output_hash(new), old?)))
+            .map(|m| m.hash)
             .collect();
         Ok(Redaction {
             reused: reused_hashes,
@@ -1338,6 +1337,8 @@ struct Memo {
     names: Arc<Vec<Vec<String>>>,
     matches: Arc<Vec<(Vec<Range<usize>>, usize)>>,
     output: Arc<Vec<u8>>,
+    /// [`output_hash`] of `output`, computed once: the egress check looks outputs up by it.
+    hash: u64,
     /// Set once a request that used this output passed the egress check.
     verified: std::sync::atomic::AtomicBool,
 }
