@@ -13,6 +13,7 @@ pub mod config;
 pub mod exit;
 pub mod lang;
 pub mod mutate;
+pub mod parallel;
 pub mod paths;
 pub mod proxy;
 pub mod scan;

@@ -12,7 +12,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::hash::{Hash, Hasher};
 
-use rustc_hash::FxHashSet;
+use rustc_hash::{FxHashMap, FxHashSet};
 use std::ops::Range;
 use std::sync::{Arc, Mutex};
 
@@ -24,10 +24,11 @@ use super::pii;
 use super::rename::{KnownNames, Layers, Match, render};
 use super::restore::{self, Escape, Lookup, Mapping, NameEntry, Restorer};
 use super::segment;
-use super::vault::{self, Entry, Original, Vault};
+use super::vault::{self, Entry, LayerMark, Original, Vault};
 use super::words;
 use crate::config::{Config, SecretPolicy};
 use crate::lang::{self, Lang};
+use crate::parallel;
 use crate::secrets::{RuleSet, Severity};
 
 /// Engine errors.
@@ -588,6 +589,10 @@ impl Engine {
                 (name_hash(w), word_hash(&w[0]))
             })
             .collect();
+        let marks = Arc::new(view.marks());
+        // What the memos made or re-based by this request know besides the vault: one set for all.
+        let memo_extra: Arc<FxHashSet<u64>> =
+            Arc::new(request_names.iter().map(|(full, _)| *full).collect());
         // The names a memo did not know of: learned since it was made, or declared by this
         // request. `None` if the memo is void (names were removed or renumbered since).
         let unknown_to = |m: &Memo| -> Option<Vec<&[String]>> {
@@ -617,7 +622,7 @@ impl Engine {
         let mut matches: Vec<Vec<Match>> = Vec::with_capacity(inputs.len());
         let mut reused: Vec<Option<Arc<Memo>>> = Vec::with_capacity(inputs.len());
         // The word sets of texts whose memo was patched: the text is the same, so are its words.
-        let mut stale_words: Vec<Option<Arc<FxHashSet<u64>>>> = vec![None; inputs.len()];
+        let mut stale_words: Vec<Option<Arc<WordIndex>>> = vec![None; inputs.len()];
         // The verified outputs that patched texts started from, for the egress check.
         let mut patched_from: Vec<Option<PatchedFrom>> = vec![None; inputs.len()];
         let mut patched: rustc_hash::FxHashMap<u64, PatchedFrom> = Default::default();
@@ -641,10 +646,19 @@ impl Engine {
                         .copied()
                         .collect()
                 });
+            // Where the memo's names are now: where they were, for those whose layer is unchanged.
             let memo_ids = memo.as_ref().and_then(|m| {
+                let same_generation = m.generation == view.generation();
                 m.names
                     .iter()
-                    .map(|w| locate(w))
+                    .zip(m.located.iter())
+                    .map(|(w, &(part, id))| {
+                        let kept = same_generation
+                            && m.marks
+                                .get(part)
+                                .is_some_and(|mark| view.has_layer(part, mark));
+                        if kept { Some((part, id)) } else { locate(w) }
+                    })
                     .collect::<Option<Vec<(usize, usize)>>>()
             });
             // A memo that still holds gives the names directly; its output is reused as it is.
@@ -652,6 +666,7 @@ impl Engine {
                 (&memo, &memo_ids, missing.as_ref().map(Vec::is_empty))
             {
                 let (m, ids) = (m.clone(), ids.clone());
+                let located = Arc::new(vault_located(&ids, req_layer));
                 for id in ids {
                     if seen_pairs.insert(id) {
                         occurring.push(id);
@@ -662,10 +677,12 @@ impl Engine {
                 let fresh = Arc::new(Memo {
                     generation: m.generation,
                     seq: view.seq_end(),
-                    extra: request_names.iter().map(|(full, _)| *full).collect(),
+                    extra: memo_extra.clone(),
                     words: m.words.clone(),
                     names: m.names.clone(),
                     matches: m.matches.clone(),
+                    located,
+                    marks: marks.clone(),
                     output: m.output.clone(),
                     hash: m.hash,
                     verified: std::sync::atomic::AtomicBool::new(
@@ -681,11 +698,13 @@ impl Engine {
             let text = inputs[i].text;
             // A memo that lacks some names is patched: only the tokens that hold one of their
             // first words are matched again.
+            let mut again: Vec<Range<usize>> = Vec::new();
             let finder = match (&memo, &memo_ids, &unknown) {
                 (Some(m), Some(_), Some(unknown)) => {
                     let mut firsts: Vec<&str> = unknown.iter().map(|w| w[0].as_str()).collect();
                     firsts.sort_unstable();
                     firsts.dedup();
+                    again = m.words.tokens_holding(firsts.iter().map(|w| word_hash(w)));
                     stale_words[i] = Some(m.words.clone());
                     finders
                         .entry(firsts)
@@ -712,7 +731,7 @@ impl Engine {
                         layer: ids[*n].0,
                         id: ids[*n].1,
                     });
-                    patch_matches(text, &protected[i], &finder, old, layers, &wanted)
+                    patch_matches(text, &again, old, layers, &wanted)
                 }
                 _ => {
                     stale_words[i] = None;
@@ -735,11 +754,11 @@ impl Engine {
         let is_free = |w: &str, taken: &HashSet<String>| !view.is_taken(w) && !taken.contains(w);
 
         let mut new_entries: Vec<Entry> = Vec::new();
-        let mut seen_entries: Vec<Entry> = Vec::new();
+        let mut seen_entries: Vec<&Entry> = Vec::new();
         let mut request_repl: HashMap<usize, Vec<String>> = HashMap::new();
         for &(layer, id) in &occurring {
             if layer < req_layer {
-                seen_entries.push(view.entry(layer, id).clone());
+                seen_entries.push(view.entry(layer, id));
                 continue;
             }
             let words = request.words(id).to_vec();
@@ -772,7 +791,7 @@ impl Engine {
                     pii_count += 1;
                 }
                 let repl = if let Some(e) = view.literal(kind_name, &text) {
-                    seen_entries.push(e.clone());
+                    seen_entries.push(e);
                     e.replacement[0].clone()
                 } else {
                     let r = match kind {
@@ -843,7 +862,6 @@ impl Engine {
         let mut texts = Vec::with_capacity(inputs.len());
         let memo_seq = view.seq_end();
         let mut used_memos: Vec<Arc<Memo>> = reused.iter().flatten().cloned().collect();
-        let memo_extra: FxHashSet<u64> = request_names.iter().map(|(full, _)| *full).collect();
         for (i, a) in analyses.iter().enumerate() {
             let text = inputs[i].text;
             let mut out = Vec::with_capacity(text.len() + 64);
@@ -926,12 +944,14 @@ impl Engine {
                     );
                     // Remember this text's matches by name, for the next turn.
                     let mut names: Vec<Vec<String>> = Vec::new();
+                    let mut ids: Vec<(usize, usize)> = Vec::new();
                     let mut index: HashMap<(usize, usize), usize> = HashMap::new();
                     let memo_matches = matches[i]
                         .iter()
                         .map(|m| {
                             let n = *index.entry((m.layer, m.id)).or_insert_with(|| {
                                 names.push(layer_list[m.layer].words(m.id).to_vec());
+                                ids.push((m.layer, m.id));
                                 names.len() - 1
                             });
                             (m.words.clone(), n)
@@ -943,9 +963,11 @@ impl Engine {
                         extra: memo_extra.clone(),
                         words: stale_words[i]
                             .take()
-                            .unwrap_or_else(|| Arc::new(text_words(text, &protected[i]))),
+                            .unwrap_or_else(|| Arc::new(WordIndex::new(text, &protected[i]))),
                         names: Arc::new(names),
                         matches: Arc::new(memo_matches),
+                        located: Arc::new(vault_located(&ids, req_layer)),
+                        marks: marks.clone(),
                         hash: output_hash(&out),
                         output: Arc::new(out.clone()),
                         verified: std::sync::atomic::AtomicBool::new(false),
@@ -1185,23 +1207,14 @@ impl Engine {
         };
         let missing: Vec<usize> = (0..jobs.len()).filter(|&j| results[j].is_none()).collect();
         let missing_bytes: usize = missing.iter().map(|&j| jobs[j].2.len()).sum();
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-        // Parsing is the floor: independent blocks go to every core.
+        // Parsing is the floor: independent blocks go to every core. (A persistent pool, rayon's,
+        // was measured: no faster than threads spawned per request, which cost ~0.1 ms.)
         let parsed: Vec<(usize, Arc<[Declared]>)> =
-            if missing.len() > 1 && missing_bytes >= PARALLEL_MIN_BYTES && threads > 1 {
-                let next = std::sync::atomic::AtomicUsize::new(0);
+            if missing.len() > 1 && missing_bytes >= PARALLEL_MIN_BYTES && parallel::cores() > 1 {
                 let out = Mutex::new(Vec::with_capacity(missing.len()));
-                std::thread::scope(|s| {
-                    for _ in 0..threads.min(missing.len()) {
-                        s.spawn(|| {
-                            loop {
-                                let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                                let Some(&j) = missing.get(k) else { break };
-                                let d = declarations(jobs[j].1, &jobs[j].2);
-                                out.lock().unwrap_or_else(|e| e.into_inner()).push((j, d));
-                            }
-                        });
-                    }
+                parallel::on_every_core(&missing, |&j| {
+                    let d = declarations(jobs[j].1, &jobs[j].2);
+                    out.lock().unwrap_or_else(|e| e.into_inner()).push((j, d));
                 });
                 out.into_inner().unwrap_or_else(|e| e.into_inner())
             } else {
@@ -1329,18 +1342,38 @@ struct Memo {
     /// Vault names from this sequence number on were unknown then...
     seq: u64,
     /// ...except these (hashes of names the request itself declared).
-    extra: FxHashSet<u64>,
-    /// Hashes of every lowercase word outside protected spans: a new name can match only if its
-    /// first word is one of them.
-    words: Arc<FxHashSet<u64>>,
+    extra: Arc<FxHashSet<u64>>,
+    /// Every lowercase word outside protected spans and the tokens holding it: a new name can
+    /// match only in a token that holds its first word.
+    words: Arc<WordIndex>,
     /// The distinct names matched, and the matches as (word ranges, index into `names`).
     names: Arc<Vec<Vec<String>>>,
     matches: Arc<Vec<(Vec<Range<usize>>, usize)>>,
+    /// Where each of `names` was in the vault's layers (`NOT_LOCATED` for names this request
+    /// itself declared), and marks of those layers: ids in a layer still there are still valid.
+    located: Arc<Vec<(usize, usize)>>,
+    marks: Arc<Vec<LayerMark>>,
     output: Arc<Vec<u8>>,
     /// [`output_hash`] of `output`, computed once: the egress check looks outputs up by it.
     hash: u64,
     /// Set once a request that used this output passed the egress check.
     verified: std::sync::atomic::AtomicBool,
+}
+
+/// A layer index no view has.
+const NOT_LOCATED: (usize, usize) = (usize::MAX, 0);
+
+/// `ids` with those outside the vault's layers (in the request's own, `req_layer`) unlocated.
+fn vault_located(ids: &[(usize, usize)], req_layer: usize) -> Vec<(usize, usize)> {
+    ids.iter()
+        .map(|&(part, id)| {
+            if part < req_layer {
+                (part, id)
+            } else {
+                NOT_LOCATED
+            }
+        })
+        .collect()
 }
 
 fn hash_bytes(bytes: impl Iterator<Item = u8>) -> u64 {
@@ -1390,31 +1423,20 @@ fn find_matches(
     found
 }
 
-/// [`find_matches`] from the matches of an earlier pass (`old`) that lacked some names: `finder`
-/// finds their first words, the tokens that hold one are matched again, and the old matches stand
-/// everywhere else. Exact, because a token's matches depend on nothing outside it, and a name can
-/// match only in a token that holds its first word.
+/// [`find_matches`] from the matches of an earlier pass (`old`) that lacked some names: `again`
+/// are the tokens that hold one of their first words (sorted, outside protected spans); they are
+/// matched again, and the old matches stand everywhere else. Exact, because a token's matches
+/// depend on nothing outside it, and a name can match only in a token that holds its first word.
 fn patch_matches(
     text: &[u8],
-    protected: &[ProtectedSpan],
-    finder: &AhoCorasick,
+    again: &[Range<usize>],
     old: impl Iterator<Item = Match>,
     layers: Layers<'_>,
     wanted: &dyn Fn(usize, usize) -> bool,
 ) -> Vec<Match> {
-    let mut again: Vec<Range<usize>> = Vec::new();
     let mut found = Vec::new();
-    for gap in gaps(text.len(), protected) {
-        let g = &text[gap.clone()];
-        let tokens = tokens_holding(g, finder);
-        for m in layers.find_in_tokens(g, tokens.iter().cloned()) {
-            push_wanted(m, gap.start, wanted, &mut found);
-        }
-        again.extend(
-            tokens
-                .iter()
-                .map(|t| gap.start + t.start..gap.start + t.end),
-        );
+    for m in layers.find_in_tokens(text, again.iter().cloned()) {
+        push_wanted(m, 0, wanted, &mut found);
     }
     let matched_again = |at: usize| {
         let i = again.partition_point(|t| t.end <= at);
@@ -1427,17 +1449,24 @@ fn patch_matches(
 
 /// The tokens of `text` that hold a match of `finder`, in order.
 fn tokens_holding(text: &[u8], finder: &AhoCorasick) -> Vec<Range<usize>> {
-    // Overlapping: a word can hide another that starts inside it (`größe` in `größeingabe`).
+    // The patterns are words, made of token bytes only: each occurrence lies inside one token, so
+    // once a token holds one the search goes on after it. No overlapping search is needed (a word
+    // hiding inside another is in the same token), and the finder's prefilter can skip ahead.
     let mut tokens: Vec<Range<usize>> = Vec::new();
-    for hit in finder.find_overlapping_iter(text) {
-        if tokens.last().is_some_and(|t| t.contains(&hit.start())) {
-            continue;
+    let mut at = 0;
+    while at < text.len() {
+        let Some(hit) = finder.find(aho_corasick::Input::new(text).range(at..)) else {
+            break;
+        };
+        match words::token_at(text, hit.start()) {
+            Some(t) => {
+                at = t.end;
+                tokens.push(t);
+            }
+            // Not a word: cannot be in any token.
+            None => at = hit.start() + 1,
         }
-        tokens.extend(words::token_at(text, hit.start()));
     }
-    // Overlapping hits come in the order of their ends.
-    tokens.sort_by_key(|t| t.start);
-    tokens.dedup();
     tokens
 }
 
@@ -1455,28 +1484,53 @@ fn push_wanted(
     }
 }
 
-/// Hashes of all lowercase words of `text` outside `protected`, with and without escape letters.
-fn text_words(text: &[u8], protected: &[ProtectedSpan]) -> FxHashSet<u64> {
-    let mut out = FxHashSet::default();
-    let mut ranges = Vec::new();
-    for gap in gaps(text.len(), protected) {
-        let g = &text[gap.clone()];
-        for tok in words::tokens(g) {
-            for start in [tok.start, tok.start + words::escape_skip(g, tok.start)] {
-                if start >= tok.end {
-                    continue;
-                }
-                let token = &g[start..tok.end];
-                words::split(token, &mut ranges);
-                for r in &ranges {
-                    out.insert(hash_bytes(
-                        token[r.clone()].iter().map(u8::to_ascii_lowercase),
-                    ));
+/// The lowercase words of a text outside its protected spans (by hash, with and without escape
+/// letters), each with the tokens that hold it, in order.
+#[derive(Debug, Default)]
+struct WordIndex(FxHashMap<u64, Vec<Range<usize>>>);
+
+impl WordIndex {
+    fn new(text: &[u8], protected: &[ProtectedSpan]) -> WordIndex {
+        let mut index: FxHashMap<u64, Vec<Range<usize>>> = FxHashMap::default();
+        let mut ranges = Vec::new();
+        for gap in gaps(text.len(), protected) {
+            let g = &text[gap.clone()];
+            for tok in words::tokens(g) {
+                let whole = gap.start + tok.start..gap.start + tok.end;
+                for start in [tok.start, tok.start + words::escape_skip(g, tok.start)] {
+                    if start >= tok.end {
+                        continue;
+                    }
+                    let token = &g[start..tok.end];
+                    words::split(token, &mut ranges);
+                    for r in &ranges {
+                        let hash = hash_bytes(token[r.clone()].iter().map(u8::to_ascii_lowercase));
+                        let holding = index.entry(hash).or_default();
+                        if holding.last() != Some(&whole) {
+                            holding.push(whole.clone());
+                        }
+                    }
                 }
             }
         }
+        WordIndex(index)
     }
-    out
+
+    fn contains(&self, word: &u64) -> bool {
+        self.0.contains_key(word)
+    }
+
+    /// The tokens that hold any of `words`, in order.
+    fn tokens_holding(&self, words: impl Iterator<Item = u64>) -> Vec<Range<usize>> {
+        let mut tokens: Vec<Range<usize>> = words
+            .filter_map(|w| self.0.get(&w))
+            .flatten()
+            .cloned()
+            .collect();
+        tokens.sort_unstable_by_key(|t| t.start);
+        tokens.dedup();
+        tokens
+    }
 }
 
 #[derive(Debug, Clone)]

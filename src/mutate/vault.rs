@@ -227,6 +227,11 @@ impl Snapshot {
     }
 }
 
+/// Identifies a layer of a [`View`] for as long as it is held: a weak reference keeps the
+/// layer's address from being reused, without keeping its contents alive.
+#[derive(Debug, Clone)]
+pub struct LayerMark(std::sync::Weak<Snapshot>);
+
 /// What a request sees of the vault: immutable layers, oldest and largest first, each holding the
 /// entries learned after the one below it (see `MERGE_RATIO`), so learning a name never rebuilds
 /// the whole vault in memory.
@@ -293,6 +298,23 @@ impl View {
                     Original::Literal(_) => None,
                 })
         })
+    }
+
+    /// A mark for each layer, to tell later views whether it is still there, unchanged (see
+    /// [`View::has_layer`]).
+    pub fn marks(&self) -> Vec<LayerMark> {
+        self.parts
+            .iter()
+            .map(|p| LayerMark(Arc::downgrade(p)))
+            .collect()
+    }
+
+    /// Whether layer `part` is the one `mark` was taken of. Within a generation a layer changes
+    /// only by being merged, so a name's id in a layer that is still there is still its id.
+    pub fn has_layer(&self, part: usize, mark: &LayerMark) -> bool {
+        self.parts
+            .get(part)
+            .is_some_and(|p| std::ptr::eq(Arc::as_ptr(p), mark.0.as_ptr()))
     }
 
     /// Where a name (by lowercase words) is in [`View::known_layers`]: `(part, id)`.
@@ -519,16 +541,19 @@ impl Vault {
     pub fn record(
         &self,
         new: Vec<Entry>,
-        seen: &[Entry],
+        seen: &[&Entry],
         retry: &dyn Fn(&Entry, u32) -> Vec<String>,
     ) -> Result<Vec<Entry>, Error> {
         let t = now();
         // Refreshing last_seen at most daily keeps a busy conversation from writing every turn.
+        // A later touch only makes an entry fresher, so one seen within the day needs no lookup
+        // (a turn sees thousands of names: no key is built for them).
         let stale: Vec<String> = {
             let touched = self.touched.lock().unwrap_or_else(|e| e.into_inner());
             seen.iter()
-                .filter(|e| t - touched.get(&e.key()).copied().unwrap_or(e.last_seen) > 86_400)
-                .map(Entry::key)
+                .filter(|e| t - e.last_seen > 86_400)
+                .map(|e| e.key())
+                .filter(|k| t - touched.get(k).copied().unwrap_or(0) > 86_400)
                 .collect()
         };
         if new.is_empty() && stale.is_empty() {
@@ -800,13 +825,35 @@ mod tests {
         let display = |b: usize, i: usize| format!("batch{b}_name{i}");
         let words = |b: usize, i: usize| super::super::words::words_of(&display(b, i));
         let mut seq_at = Vec::new();
+        let (mut kept, mut merged) = (0, 0);
         for b in 0..60 {
-            seq_at.push(v.view().unwrap().seq_end());
+            let before = v.view().unwrap();
+            seq_at.push(before.seq_end());
             let batch: Vec<Entry> = (0..1 + b % 7 * 5)
                 .map(|i| name(&display(b, i), &format!("zqb{b}x{i}")))
                 .collect();
             v.record(batch, &[], &|_, _| unreachable!()).unwrap();
             let view = v.view().unwrap();
+            // A layer still there, by its mark, holds every name of it at the same id; a merged
+            // one is not taken for it.
+            for (part, mark) in before.marks().iter().enumerate() {
+                if view.has_layer(part, mark) {
+                    kept += 1;
+                    for e in before.parts[part].entries.iter() {
+                        let Original::Name { words, .. } = &e.original else {
+                            continue;
+                        };
+                        assert_eq!(view.locate(words), before.locate(words));
+                    }
+                } else {
+                    merged += 1;
+                    assert!(
+                        view.parts
+                            .get(part)
+                            .is_none_or(|p| !Arc::ptr_eq(p, &before.parts[part]))
+                    );
+                }
+            }
             assert!(
                 view.parts.len() <= MAX_LAYERS,
                 "{} layers",
@@ -820,6 +867,7 @@ mod tests {
             );
             assert_eq!(view.seq_end() as usize, view.entries().count());
         }
+        assert!(kept > 0 && merged > 0, "kept {kept}, merged {merged}");
         let view = v.view().unwrap();
         // Sequence numbers survive merges: the names since a batch began are that batch onwards.
         let since: Vec<&[String]> = view.names_since(seq_at[40]).collect();

@@ -282,7 +282,7 @@ impl RuleSet {
             .filter(|(rule, search)| !rule.compiled.ready(*search))
             .collect();
         cold.sort_by_key(|(rule, _)| std::cmp::Reverse(rule.regex_src.len()));
-        on_every_core(&cold, |(rule, search)| {
+        crate::parallel::on_every_core(&cold, |(rule, search)| {
             rule.compiled(*search);
         });
 
@@ -306,7 +306,7 @@ impl RuleSet {
             }
         }
         lists.retain(|l| !l.compiled.ready(Search::Short));
-        on_every_core(&lists, |list| {
+        crate::parallel::on_every_core(&lists, |list| {
             list.compiled();
         });
         candidates.retain(|c| {
@@ -357,29 +357,6 @@ impl RuleSet {
             out.push(Finding { rule: r, span });
         }
     }
-}
-
-/// Runs `work` on each item, spread over the machine's cores when there is more than one item.
-fn on_every_core<T: Sync>(items: &[T], work: impl Fn(&T) + Sync) {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(items.len());
-    if threads <= 1 {
-        items.iter().for_each(work);
-        return;
-    }
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let worker = || {
-        while let Some(item) = items.get(next.fetch_add(1, std::sync::atomic::Ordering::Relaxed)) {
-            work(item);
-        }
-    };
-    std::thread::scope(|s| {
-        for _ in 1..threads {
-            s.spawn(worker);
-        }
-        worker();
-    });
 }
 
 /// The full lines that contain `start..end`.

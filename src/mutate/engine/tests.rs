@@ -584,8 +584,10 @@ mod patching {
     use super::*;
     use proptest::prelude::*;
 
+    /// Some words hide inside others (`us` in `user`, `ache` and `he` in `cache`).
     const WORDS: &[&str] = &[
-        "user", "token", "get", "set", "cache", "ledger", "batch", "name", "id", "fetch",
+        "user", "token", "get", "set", "cache", "ledger", "batch", "name", "id", "fetch", "us",
+        "ache", "he",
     ];
 
     /// An identifier of one to three vocabulary words, in a random casing style.
