@@ -731,7 +731,7 @@ impl Engine {
                         layer: ids[*n].0,
                         id: ids[*n].1,
                     });
-                    patch_matches(text, &again, old, layers, &wanted)
+                    patch_matches(text, &protected[i], &again, old, layers, &wanted)
                 }
                 _ => {
                     stale_words[i] = None;
@@ -1429,14 +1429,24 @@ fn find_matches(
 /// depend on nothing outside it, and a name can match only in a token that holds its first word.
 fn patch_matches(
     text: &[u8],
+    protected: &[ProtectedSpan],
     again: &[Range<usize>],
     old: impl Iterator<Item = Match>,
     layers: Layers<'_>,
     wanted: &dyn Fn(usize, usize) -> bool,
 ) -> Vec<Match> {
     let mut found = Vec::new();
-    for m in layers.find_in_tokens(text, again.iter().cloned()) {
-        push_wanted(m, 0, wanted, &mut found);
+    // Gap by gap, as a fresh pass reads them: a token at the start of a gap must not see the
+    // protected span's last bytes (a backslash there would make its first letter an escape).
+    for gap in gaps(text.len(), protected) {
+        let from = again.partition_point(|t| t.start < gap.start);
+        let upto = again.partition_point(|t| t.start < gap.end);
+        let tokens = again[from..upto]
+            .iter()
+            .map(|t| t.start - gap.start..t.end - gap.start);
+        for m in layers.find_in_tokens(&text[gap.clone()], tokens) {
+            push_wanted(m, gap.start, wanted, &mut found);
+        }
     }
     let matched_again = |at: usize| {
         let i = again.partition_point(|t| t.end <= at);

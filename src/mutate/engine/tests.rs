@@ -15,6 +15,20 @@ fn engine() -> Engine {
     )
 }
 
+/// One turn of a conversation: `history` seen before, then TypeScript `code`; the history's
+/// rewrite.
+fn history_turn(e: &Engine, history: &str, code: &str) -> String {
+    let inputs = [
+        Input::text(history),
+        Input {
+            text: code.as_bytes(),
+            lang: lang::from_name("typescript"),
+            path: None,
+        },
+    ];
+    String::from_utf8(e.redact(&inputs).unwrap().texts[0].clone()).unwrap()
+}
+
 fn redact_one(e: &Engine, text: &str, lang: Option<&str>) -> (String, Redaction) {
     let input = Input {
         text: text.as_bytes(),
@@ -349,17 +363,7 @@ fn a_patched_memo_matches_like_a_fresh_pass() {
     ];
     let patched = engine();
     let fresh = engine();
-    let run = |e: &Engine, history: &str, code: &str| -> String {
-        let inputs = [
-            Input::text(history),
-            Input {
-                text: code.as_bytes(),
-                lang: lang::from_name("typescript"),
-                path: None,
-            },
-        ];
-        String::from_utf8(e.redact(&inputs).unwrap().texts[0].clone()).unwrap()
-    };
+    let run = history_turn;
     let before = PATCHED.load(std::sync::atomic::Ordering::Relaxed);
     let mut outputs = Vec::new();
     for (n, code) in turns.iter().enumerate() {
@@ -579,6 +583,37 @@ fn the_cache_keeps_to_its_byte_budget_and_keeps_the_recent() {
     assert_eq!(c.get(8), Some(8));
 }
 
+/// A patched memo reads a token after a protected span as a fresh pass does: a span ending in a
+/// backslash does not turn the token's first letter into an escape.
+#[test]
+fn patching_after_a_protected_backslash_matches_a_fresh_pass() {
+    let mut config = Config::default();
+    config.dictionary.push(DictionaryTerm {
+        term: "CORP\\".into(),
+        case_sensitive: true,
+        whole_word: false,
+    });
+    let history = "log in as CORP\\build_agent then";
+    let run = history_turn;
+    let patched = engine_with(&config, Arc::new(Vault::open_in_memory().unwrap()));
+    let fresh = engine_with(&config, Arc::new(Vault::open_in_memory().unwrap()));
+    for (n, code) in [
+        "function agent() {}",
+        "function buildAgent() {}",
+        "function other() {}",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let a = run(&patched, history, code);
+        let pad = " ".repeat(n + 1);
+        let b = run(&fresh, &format!("{history}{pad}"), code);
+        assert_eq!(format!("{a}{pad}"), b, "turn {n}");
+        // From the turn that declares `buildAgent`, the whole token is that name.
+        assert!(n == 0 || !a.contains("build"), "turn {n}: {a}");
+    }
+}
+
 mod patching {
     //! Property: patching a memo gives what a fresh pass gives, for random histories and turns.
     use super::*;
@@ -646,13 +681,7 @@ mod patching {
         ) {
             let patched = engine();
             let fresh = engine();
-            let run = |e: &Engine, history: &str, code: &str| -> String {
-                let inputs = [
-                    Input::text(history),
-                    Input { text: code.as_bytes(), lang: lang::from_name("typescript"), path: None },
-                ];
-                String::from_utf8(e.redact(&inputs).unwrap().texts[0].clone()).unwrap()
-            };
+            let run = history_turn;
             for (n, code) in turns.iter().enumerate() {
                 let a = run(&patched, &history, code);
                 let pad = " ".repeat(n + 1);
