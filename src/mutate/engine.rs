@@ -621,7 +621,7 @@ impl Engine {
         };
         let mut matches: Vec<Vec<Match>> = Vec::with_capacity(inputs.len());
         let mut reused: Vec<Option<Arc<Memo>>> = Vec::with_capacity(inputs.len());
-        // The word sets of texts whose memo was patched: the text is the same, so are its words.
+        // The word indexes of texts whose memo was patched: the text is the same, so are its words.
         let mut stale_words: Vec<Option<Arc<WordIndex>>> = vec![None; inputs.len()];
         // The verified outputs that patched texts started from, for the egress check.
         let mut patched_from: Vec<Option<PatchedFrom>> = vec![None; inputs.len()];
@@ -642,7 +642,7 @@ impl Engine {
                 memo.as_ref().zip(unknown.as_ref()).map(|(m, names)| {
                     names
                         .iter()
-                        .filter(|w| m.words.contains(&word_hash(&w[0])))
+                        .filter(|w| m.words.contains(word_hash(&w[0])))
                         .copied()
                         .collect()
                 });
@@ -1457,7 +1457,8 @@ fn patch_matches(
     found
 }
 
-/// The tokens of `text` that hold a match of `finder`, in order.
+/// The tokens of `text` that hold a match of `finder`, in order (the egress check's search of an
+/// output; inputs use their [`WordIndex`]).
 fn tokens_holding(text: &[u8], finder: &AhoCorasick) -> Vec<Range<usize>> {
     // The patterns are words, made of token bytes only: each occurrence lies inside one token, so
     // once a token holds one the search goes on after it. No overlapping search is needed (a word
@@ -1526,8 +1527,8 @@ impl WordIndex {
         WordIndex(index)
     }
 
-    fn contains(&self, word: &u64) -> bool {
-        self.0.contains_key(word)
+    fn contains(&self, word: u64) -> bool {
+        self.0.contains_key(&word)
     }
 
     /// The tokens that hold any of `words`, in order.
