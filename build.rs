@@ -5,6 +5,13 @@
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
+#[path = "src/secrets/casefold.rs"]
+mod casefold;
+
+#[path = "src/secrets/hircode.rs"]
+#[allow(dead_code)] // decoding is for the crate; here it only checks the round trip
+mod hircode;
+
 #[path = "src/secrets/schema.rs"]
 #[allow(dead_code)] // `Severity::as_str` is for the crate, not this script
 mod schema;
@@ -14,6 +21,8 @@ const RULES: &str = "rules/secrets.toml";
 fn main() {
     println!("cargo:rerun-if-changed={RULES}");
     println!("cargo:rerun-if-changed=src/secrets/schema.rs");
+    println!("cargo:rerun-if-changed=src/secrets/casefold.rs");
+    println!("cargo:rerun-if-changed=src/secrets/hircode.rs");
     let src = std::fs::read_to_string(RULES).unwrap_or_else(|e| panic!("cannot read {RULES}: {e}"));
     let mut file: schema::File =
         toml::from_str(&src).unwrap_or_else(|e| panic!("{RULES} is not a valid rule file: {e}"));
@@ -57,12 +66,13 @@ fn main() {
     let mut rules = String::new();
     for r in &file.rules {
         let allow = allowlist(&r.allowlist, &mut out);
+        let lowercase = casefold::lowercase_form(&r.regex);
         writeln!(
             rules,
             "    Rule {{ id: {:?}, description: {:?}, severity: Severity::{:?}, keywords: &{}, \
              entropy: {:?}, multiline: {}, public: {}, examples: &{}, negative_examples: &{}, \
-             regex_src: {:?}, secret_group: {:?}, allowlist: {allow}, stopwords: &{}, \
-             compiled: Compiled::new() }},",
+             regex_src: {:?}, lowercase: {:?}, tree: {}, secret_group: {:?}, \
+             allowlist: {allow}, stopwords: &{}, compiled: Compiled::new() }},",
             r.id,
             r.description,
             r.severity,
@@ -73,6 +83,8 @@ fn main() {
             strs(&r.examples),
             strs(&r.negative_examples),
             r.regex,
+            lowercase,
+            tree(lowercase.as_deref().unwrap_or(&r.regex)),
             r.secret_group,
             strs(&r.stopwords),
         )
@@ -88,6 +100,31 @@ fn main() {
     let dest = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"))
         .join("builtin_rules.rs");
     std::fs::write(&dest, out).unwrap_or_else(|e| panic!("cannot write {}: {e}", dest.display()));
+}
+
+/// The encoded syntax tree of `pattern` as a Rust expression (see `src/secrets/hircode.rs`):
+/// `None`, so that the rule compiles from its source, if decoding would not give the same tree.
+fn tree(pattern: &str) -> String {
+    let hir = regex_syntax::ParserBuilder::new()
+        .unicode(false)
+        .utf8(false)
+        .build()
+        .parse(pattern)
+        .unwrap_or_else(|e| panic!("{RULES}: invalid regex {pattern:?}: {e}"));
+    let mut code = Vec::new();
+    hircode::encode(&hir, &mut code);
+    if hircode::decode(&code).as_ref() != Some(&hir) {
+        println!(
+            "cargo:warning={RULES}: a rule compiles from source: its tree does not round-trip"
+        );
+        return "None".into();
+    }
+    let escaped: String = code
+        .iter()
+        .flat_map(|&b| std::ascii::escape_default(b))
+        .map(char::from)
+        .collect();
+    format!("Some(b\"{escaped}\")")
 }
 
 /// A Rust array literal of string literals (`Debug` of a `str` is a valid Rust literal).

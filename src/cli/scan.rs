@@ -117,9 +117,7 @@ pub fn run(ctx: &Context, args: ScanArgs) -> anyhow::Result<ExitCode> {
             r.finish();
             r
         } else {
-            let threads = args
-                .threads
-                .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
+            let threads = args.threads.unwrap_or_else(crate::parallel::cores);
             // On stderr, so it never mixes with a JSON or SARIF report on stdout.
             let progress =
                 !args.no_progress && !ctx.global.quiet && std::io::stderr().is_terminal();

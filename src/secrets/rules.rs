@@ -6,6 +6,7 @@ use std::sync::OnceLock;
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use regex_automata::meta::Regex;
 use regex_automata::util::syntax;
+use regex_syntax::hir::Hir;
 
 use super::schema::File;
 use super::{Allowlist, Compiled, Rule, RuleSet};
@@ -33,18 +34,34 @@ pub(super) enum Search {
     /// over a whole file would cost more to build (a one-file scan is mostly this compile) than
     /// they save on a line.
     Lines,
+    /// Lines of many texts (a directory scan, the daemon), built like `Lines` but from the rule's
+    /// own pattern rather than its lowercase form: compiled once per process, it spares every
+    /// text a lowercased copy.
+    Bulk,
     /// Allowlists: a candidate secret value. The backtracker and the PikeVM need only the forward
     /// NFA, so the reverse NFA that a DFA needs is not built.
     Short,
 }
 
+pub(super) type BuildError = Box<regex_automata::meta::BuildError>;
+
 /// Compiles the patterns of a rule, or of an allowlist (several patterns, one regex), the way every
 /// rule runs: over bytes, ASCII classes, no Unicode tables.
-pub(super) fn compile(
-    patterns: &[&str],
-    search: Search,
-) -> Result<Regex, Box<regex_automata::meta::BuildError>> {
-    Regex::builder()
+pub(super) fn compile(patterns: &[&str], search: Search) -> Result<Regex, BuildError> {
+    builder(search).build_many(patterns).map_err(Box::new)
+}
+
+/// Compiles a rule from its syntax tree, parsed with the settings of [`compile`].
+pub(super) fn compile_tree(tree: &Hir, search: Search) -> Result<Regex, BuildError> {
+    builder(search)
+        .build_many_from_hir(std::slice::from_ref(tree))
+        .map_err(Box::new)
+}
+
+/// The settings every rule compiles with.
+fn builder(search: Search) -> regex_automata::meta::Builder {
+    let mut builder = Regex::builder();
+    builder
         .syntax(syntax::Config::new().unicode(false).utf8(false))
         .configure(
             Regex::config()
@@ -52,11 +69,10 @@ pub(super) fn compile(
                 .auto_prefilter(false)
                 .dfa(false)
                 .onepass(false)
-                .hybrid(matches!(search, Search::Lines))
+                .hybrid(matches!(search, Search::Lines | Search::Bulk))
                 .nfa_size_limit(Some(16 * 1024 * 1024)),
-        )
-        .build_many(patterns)
-        .map_err(Box::new)
+        );
+    builder
 }
 
 /// Parses a rule file at run time. Its text is leaked: a rule file is loaded once and lives as
@@ -121,6 +137,9 @@ pub(super) fn parse(src: &str, origin: &str) -> Result<RuleSet, Error> {
             public: raw.public,
             examples: leak_all(raw.examples),
             negative_examples: leak_all(raw.negative_examples),
+            lowercase: super::casefold::lowercase_form(&raw.regex).map(leak),
+            // Rule files loaded at run time are parsed when they compile.
+            tree: None,
             regex_src: leak(raw.regex),
             secret_group: raw.secret_group,
             allowlist: allowlist(raw.allowlist),
@@ -157,8 +176,11 @@ pub(super) fn assemble(
             }
         }
     }
+    // Case-sensitive over lowercase keywords: it searches a lowercased copy of the text (see
+    // `RuleSet::find_with`), and builds in half the time of an ASCII-case-insensitive automaton,
+    // which is a fifth of a one-file scan.
     let prefilter = AhoCorasick::builder()
-        .ascii_case_insensitive(true)
+        .ascii_case_insensitive(false)
         .match_kind(MatchKind::Standard)
         .kind(Some(AhoCorasickKind::ContiguousNFA))
         .build(&keywords)

@@ -19,8 +19,9 @@ fn builtin_rules_compile_and_are_well_formed() {
     );
     let mut previous: Option<&str> = None;
     for rule in set.rules() {
-        for search in [Search::Lines, Search::Short] {
-            rules::compile(&[rule.regex_src], search).expect("rule regex compiles");
+        for search in [Search::Lines, Search::Bulk, Search::Short] {
+            // Panics if the pattern (or its lowercase form's tree) does not compile.
+            rule.compiled(search);
         }
         assert!(
             rule.id
@@ -109,6 +110,60 @@ allowlist = ['^zero$', '(?i)SAMPLE', """(?x)
         "stopwords match in any case"
     );
     assert_eq!(ids(&set, "key=abc123"), ["k"]);
+}
+
+/// The quick prefilter is case-sensitive over a lowercased copy of the text, the bulk one is
+/// ASCII-case-insensitive over the text itself: both wake a rule whatever the case on either side.
+#[test]
+fn keywords_match_in_any_case_with_either_prefilter() {
+    let src = r#"
+[[rules]]
+id = "k"
+description = "d"
+regex = '(?i)secret_key=([a-z0-9]{6,})'
+keywords = ["Secret_Key="]
+severity = "high"
+"#;
+    let quick = RuleSet::parse(src, "mine.toml").unwrap();
+    let bulk = RuleSet::parse(src, "mine.toml").unwrap();
+    bulk.prepare_for_bulk();
+    for text in [
+        "SECRET_KEY=abc123",
+        "secret_key=abc123",
+        "x = 1\nSeCrEt_KeY=abc123 # é",
+    ] {
+        for set in [&quick, &bulk] {
+            let found = set.find(text.as_bytes());
+            assert_eq!(found.len(), 1, "{text:?}");
+            assert_eq!(&text.as_bytes()[found[0].span.clone()], b"abc123");
+        }
+    }
+}
+
+/// `build.rs` stores each embedded rule's syntax tree and picks its lowercase form: what compiles
+/// must be the tree of the pattern the rule runs.
+#[test]
+fn embedded_rules_compile_from_the_tree_of_their_pattern() {
+    let mut lowercase = 0;
+    for rule in RuleSet::builtin().rules() {
+        let code = rule.tree.unwrap_or_else(|| panic!("{}: no tree", rule.id));
+        let tree = hircode::decode(code).unwrap_or_else(|| panic!("{}: bad tree", rule.id));
+        let parsed = regex_syntax::ParserBuilder::new()
+            .unicode(false)
+            .utf8(false)
+            .build()
+            .parse(rule.source())
+            .unwrap();
+        assert_eq!(tree, parsed, "{}", rule.id);
+        assert_eq!(
+            rule.lowercase.map(str::to_string),
+            casefold::lowercase_form(rule.regex_src),
+            "{}",
+            rule.id
+        );
+        lowercase += usize::from(rule.lowercase.is_some());
+    }
+    assert!(lowercase >= 5, "the generic rules run in lowercase form");
 }
 
 #[test]
