@@ -8,6 +8,9 @@ use std::path::PathBuf;
 #[path = "src/secrets/casefold.rs"]
 mod casefold;
 
+#[path = "src/secrets/gate.rs"]
+mod gate;
+
 #[path = "src/secrets/hircode.rs"]
 #[allow(dead_code)] // decoding is for the crate; here it only checks the round trip
 mod hircode;
@@ -23,6 +26,7 @@ fn main() {
     println!("cargo:rerun-if-changed=src/secrets/schema.rs");
     println!("cargo:rerun-if-changed=src/secrets/casefold.rs");
     println!("cargo:rerun-if-changed=src/secrets/hircode.rs");
+    println!("cargo:rerun-if-changed=src/secrets/gate.rs");
     let src = std::fs::read_to_string(RULES).unwrap_or_else(|e| panic!("cannot read {RULES}: {e}"));
     let mut file: schema::File =
         toml::from_str(&src).unwrap_or_else(|e| panic!("{RULES} is not a valid rule file: {e}"));
@@ -67,11 +71,18 @@ fn main() {
     for r in &file.rules {
         let allow = allowlist(&r.allowlist, &mut out);
         let lowercase = casefold::lowercase_form(&r.regex);
+        let source = lowercase.as_deref().unwrap_or(&r.regex);
+        let hir = regex_syntax::ParserBuilder::new()
+            .unicode(false)
+            .utf8(false)
+            .build()
+            .parse(source)
+            .unwrap_or_else(|e| panic!("{RULES}: rule {:?}: invalid regex: {e}", r.id));
         writeln!(
             rules,
             "    Rule {{ id: {:?}, description: {:?}, severity: Severity::{:?}, keywords: &{}, \
              entropy: {:?}, multiline: {}, public: {}, examples: &{}, negative_examples: &{}, \
-             regex_src: {:?}, lowercase: {:?}, tree: {}, secret_group: {:?}, \
+             regex_src: {:?}, lowercase: {:?}, tree: {}, gate_tree: {}, secret_group: {:?}, \
              allowlist: {allow}, stopwords: &{}, compiled: Compiled::new() }},",
             r.id,
             r.description,
@@ -84,7 +95,8 @@ fn main() {
             strs(&r.negative_examples),
             r.regex,
             lowercase,
-            tree(lowercase.as_deref().unwrap_or(&r.regex)),
+            tree(&hir),
+            gate::gate(&hir).map_or("None".into(), |g| tree(&g)),
             r.secret_group,
             strs(&r.stopwords),
         )
@@ -102,21 +114,14 @@ fn main() {
     std::fs::write(&dest, out).unwrap_or_else(|e| panic!("cannot write {}: {e}", dest.display()));
 }
 
-/// The encoded syntax tree of `pattern` as a Rust expression (see `src/secrets/hircode.rs`):
-/// `None`, so that the rule compiles from its source, if decoding would not give the same tree.
-fn tree(pattern: &str) -> String {
-    let hir = regex_syntax::ParserBuilder::new()
-        .unicode(false)
-        .utf8(false)
-        .build()
-        .parse(pattern)
-        .unwrap_or_else(|e| panic!("{RULES}: invalid regex {pattern:?}: {e}"));
+/// A syntax tree encoded as a Rust expression (see `src/secrets/hircode.rs`): `None`, so that
+/// the rule compiles from its source (or derives its gate at run time), if decoding would not give
+/// the same tree.
+fn tree(hir: &regex_syntax::hir::Hir) -> String {
     let mut code = Vec::new();
-    hircode::encode(&hir, &mut code);
-    if hircode::decode(&code).as_ref() != Some(&hir) {
-        println!(
-            "cargo:warning={RULES}: a rule compiles from source: its tree does not round-trip"
-        );
+    hircode::encode(hir, &mut code);
+    if hircode::decode(&code).as_ref() != Some(hir) {
+        println!("cargo:warning={RULES}: a syntax tree does not round-trip; built at run time");
         return "None".into();
     }
     let escaped: String = code

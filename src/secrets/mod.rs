@@ -7,6 +7,7 @@
 
 mod casefold;
 mod entropy;
+mod gate;
 mod hircode;
 mod rules;
 pub mod sample;
@@ -52,6 +53,10 @@ pub struct Rule {
     /// The syntax tree of [`Rule::source`], encoded by `build.rs` (see [`hircode`]): the
     /// embedded rules compile from it without parsing.
     tree: Option<&'static [u8]>,
+    /// The tree of the rule's gate (see [`gate`]), encoded by `build.rs`; `None` for an embedded
+    /// rule without a gate, and for rules loaded at run time, which derive their gate from their
+    /// pattern.
+    gate_tree: Option<&'static [u8]>,
     secret_group: Option<usize>,
     /// Shared by the rules that list the same patterns.
     allowlist: Option<&'static Allowlist>,
@@ -71,6 +76,23 @@ impl Rule {
                 None => rules::compile(&[self.source()], search),
             }
         })
+    }
+
+    /// The rule's gate (see [`gate`]), compiled on first use; `None` for a rule small enough to
+    /// compile outright.
+    fn gate(&self) -> Option<&Regex> {
+        self.compiled
+            .gate
+            .get_or_init(|| {
+                let gate = match (self.tree, self.gate_tree) {
+                    (_, Some(code)) => hircode::decode(code)?,
+                    // An embedded rule (it has a tree) that build.rs gave no gate.
+                    (Some(_), None) => return None,
+                    (None, None) => gate::gate(&rules::parse_tree(self.source())?)?,
+                };
+                rules::compile_tree(&gate, Search::Lines).ok()
+            })
+            .as_ref()
     }
 
     /// Whether this rule, searching this way, runs over the text lowercased.
@@ -124,6 +146,7 @@ struct Compiled {
     lines: OnceLock<Regex>,
     short: OnceLock<Regex>,
     bulk: OnceLock<Regex>,
+    gate: OnceLock<Option<Regex>>,
 }
 
 impl Compiled {
@@ -132,6 +155,7 @@ impl Compiled {
             lines: OnceLock::new(),
             short: OnceLock::new(),
             bulk: OnceLock::new(),
+            gate: OnceLock::new(),
         }
     }
 
@@ -390,7 +414,6 @@ impl RuleSet {
         out: &mut Vec<Finding>,
     ) {
         let rule = &self.rules[r];
-        let regex = rule.compiled(search);
         let original = &text[window.clone()];
         let own;
         let hay = match (rule.lowercased(search), lowered) {
@@ -401,7 +424,15 @@ impl RuleSet {
                 &own[..]
             }
         };
-        for caps in regex.captures_iter(hay) {
+        // Before a one-shot scan compiles a big rule, its gate says whether this window could
+        // hold a match at all; often no window can, and the rule is never compiled.
+        if !matches!(search, Search::Bulk)
+            && !rule.compiled.ready(search)
+            && rule.gate().is_some_and(|gate| !gate.is_match(hay))
+        {
+            return;
+        }
+        for caps in rule.compiled(search).captures_iter(hay) {
             let group = rule
                 .secret_group
                 .unwrap_or(if caps.group_len() > 1 { 1 } else { 0 });

@@ -58,6 +58,16 @@ pub(super) fn compile_tree(tree: &Hir, search: Search) -> Result<Regex, BuildErr
         .map_err(Box::new)
 }
 
+/// The syntax tree of a pattern, parsed with the settings of [`compile`].
+pub(super) fn parse_tree(pattern: &str) -> Option<Hir> {
+    regex_syntax::ParserBuilder::new()
+        .unicode(false)
+        .utf8(false)
+        .build()
+        .parse(pattern)
+        .ok()
+}
+
 /// The settings every rule compiles with.
 fn builder(search: Search) -> regex_automata::meta::Builder {
     let mut builder = Regex::builder();
@@ -140,6 +150,7 @@ pub(super) fn parse(src: &str, origin: &str) -> Result<RuleSet, Error> {
             lowercase: super::casefold::lowercase_form(&raw.regex).map(leak),
             // Rule files loaded at run time are parsed when they compile.
             tree: None,
+            gate_tree: None,
             regex_src: leak(raw.regex),
             secret_group: raw.secret_group,
             allowlist: allowlist(raw.allowlist),

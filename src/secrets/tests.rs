@@ -140,8 +140,8 @@ severity = "high"
     }
 }
 
-/// `build.rs` stores each embedded rule's syntax tree and picks its lowercase form: what compiles
-/// must be the tree of the pattern the rule runs.
+/// `build.rs` stores each embedded rule's syntax tree and its gate's, and picks its lowercase
+/// form: what compiles must be the tree of the pattern the rule runs.
 #[test]
 fn embedded_rules_compile_from_the_tree_of_their_pattern() {
     let mut lowercase = 0;
@@ -156,6 +156,12 @@ fn embedded_rules_compile_from_the_tree_of_their_pattern() {
             .unwrap();
         assert_eq!(tree, parsed, "{}", rule.id);
         assert_eq!(
+            rule.gate_tree.and_then(hircode::decode),
+            gate::gate(&parsed),
+            "{}: gate",
+            rule.id
+        );
+        assert_eq!(
             rule.lowercase.map(str::to_string),
             casefold::lowercase_form(rule.regex_src),
             "{}",
@@ -164,6 +170,34 @@ fn embedded_rules_compile_from_the_tree_of_their_pattern() {
         lowercase += usize::from(rule.lowercase.is_some());
     }
     assert!(lowercase >= 5, "the generic rules run in lowercase form");
+}
+
+/// A gate must match wherever its rule does: every example of a rule gets through its gate, in
+/// the form the rule searches.
+#[test]
+fn every_example_gets_through_its_rule_s_gate() {
+    let mut gated = Vec::new();
+    for rule in RuleSet::builtin().rules() {
+        let Some(gate) = rule.gate() else { continue };
+        gated.push(rule.id);
+        for (i, template) in rule.examples.iter().enumerate() {
+            for seed in 0..3u64 {
+                let text = sample::expand(template, seed + i as u64 * 7).unwrap();
+                let hay = match rule.lowercase {
+                    Some(_) => text.to_ascii_lowercase(),
+                    None => text.clone(),
+                };
+                assert!(gate.is_match(hay.as_bytes()), "{}: {text:?}", rule.id);
+            }
+        }
+    }
+    for id in [
+        "generic_secret_assignment",
+        "generic_secret_env",
+        "generic_secret_yaml",
+    ] {
+        assert!(gated.contains(&id), "{id} has no gate; gated: {gated:?}");
+    }
 }
 
 #[test]
