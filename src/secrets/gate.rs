@@ -112,12 +112,7 @@ mod tests {
     use regex_automata::meta::Regex;
 
     fn parse(p: &str) -> Hir {
-        regex_syntax::ParserBuilder::new()
-            .unicode(false)
-            .utf8(false)
-            .build()
-            .parse(p)
-            .unwrap()
+        crate::secrets::rules::parse_tree(p).unwrap()
     }
 
     fn compile(hir: &Hir) -> Regex {

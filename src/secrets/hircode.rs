@@ -209,12 +209,7 @@ mod tests {
     use super::*;
 
     fn parse(p: &str) -> Hir {
-        regex_syntax::ParserBuilder::new()
-            .unicode(false)
-            .utf8(false)
-            .build()
-            .parse(p)
-            .unwrap()
+        crate::secrets::rules::parse_tree(p).unwrap()
     }
 
     #[test]
