@@ -72,11 +72,7 @@ fn main() {
         let allow = allowlist(&r.allowlist, &mut out);
         let lowercase = casefold::lowercase_form(&r.regex);
         let source = lowercase.as_deref().unwrap_or(&r.regex);
-        let hir = regex_syntax::ParserBuilder::new()
-            .unicode(false)
-            .utf8(false)
-            .build()
-            .parse(source)
+        let hir = hircode::parse(source)
             .unwrap_or_else(|e| panic!("{RULES}: rule {:?}: invalid regex: {e}", r.id));
         writeln!(
             rules,

@@ -3,7 +3,6 @@
 //! compiling the rules a file wakes is most of a one-file scan; lowercasing the text is one copy.
 //! Shared with `build.rs`, which decides this for the embedded rules at build time.
 
-use regex_syntax::ParserBuilder;
 use regex_syntax::hir::{Capture, Class, ClassBytes, ClassBytesRange, Hir, HirKind, Repetition};
 
 /// The pattern to compile instead of `pattern` when the text it searches is ASCII-lowercased:
@@ -17,14 +16,7 @@ use regex_syntax::hir::{Capture, Class, ClassBytes, ClassBytesRange, Hir, HirKin
 /// pattern without `i`, both built by the same constructors.
 pub fn lowercase_form(pattern: &str) -> Option<String> {
     let plain = without_case_flag(pattern)?;
-    let parse = |p: &str| {
-        ParserBuilder::new()
-            .unicode(false)
-            .utf8(false)
-            .build()
-            .parse(p)
-            .ok()
-    };
+    let parse = |p: &str| super::hircode::parse(p).ok();
     let folded = lowercase_only(&parse(pattern)?, true)?;
     let unfolded = lowercase_only(&parse(&plain)?, false)?;
     (folded == unfolded).then_some(plain)

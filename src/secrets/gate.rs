@@ -112,7 +112,7 @@ mod tests {
     use regex_automata::meta::Regex;
 
     fn parse(p: &str) -> Hir {
-        crate::secrets::rules::parse_tree(p).unwrap()
+        crate::secrets::hircode::parse(p).unwrap()
     }
 
     fn compile(hir: &Hir) -> Regex {

@@ -88,7 +88,7 @@ impl Rule {
                     (_, Some(code)) => hircode::decode(code)?,
                     // An embedded rule (it has a tree) that build.rs gave no gate.
                     (Some(_), None) => return None,
-                    (None, None) => gate::gate(&rules::parse_tree(self.source())?)?,
+                    (None, None) => gate::gate(&hircode::parse(self.source()).ok()?)?,
                 };
                 rules::compile_tree(&gate, Search::Lines).ok()
             })

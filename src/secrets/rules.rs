@@ -58,16 +58,6 @@ pub(super) fn compile_tree(tree: &Hir, search: Search) -> Result<Regex, BuildErr
         .map_err(Box::new)
 }
 
-/// The syntax tree of a pattern, parsed with the settings of [`compile`].
-pub(super) fn parse_tree(pattern: &str) -> Option<Hir> {
-    regex_syntax::ParserBuilder::new()
-        .unicode(false)
-        .utf8(false)
-        .build()
-        .parse(pattern)
-        .ok()
-}
-
 /// The settings every rule compiles with.
 fn builder(search: Search) -> regex_automata::meta::Builder {
     let mut builder = Regex::builder();
@@ -103,11 +93,7 @@ pub(super) fn parse(src: &str, origin: &str) -> Result<RuleSet, Error> {
     // with Unicode off), so that a bad one is a load error, not a panic later; the full compile
     // (the expensive part) waits until a keyword hits.
     let check = |p: &str| {
-        regex_syntax::ParserBuilder::new()
-            .unicode(false)
-            .utf8(false)
-            .build()
-            .parse(p)
+        super::hircode::parse(p)
             .map(|_| ())
             .map_err(|e| e.to_string())
     };

@@ -148,12 +148,7 @@ fn embedded_rules_compile_from_the_tree_of_their_pattern() {
     for rule in RuleSet::builtin().rules() {
         let code = rule.tree.unwrap_or_else(|| panic!("{}: no tree", rule.id));
         let tree = hircode::decode(code).unwrap_or_else(|| panic!("{}: bad tree", rule.id));
-        let parsed = regex_syntax::ParserBuilder::new()
-            .unicode(false)
-            .utf8(false)
-            .build()
-            .parse(rule.source())
-            .unwrap();
+        let parsed = hircode::parse(rule.source()).unwrap();
         assert_eq!(tree, parsed, "{}", rule.id);
         assert_eq!(
             rule.gate_tree.and_then(hircode::decode),
@@ -218,9 +213,31 @@ fn bulk_mode_and_the_run_time_loader_find_the_same() {
     let set = RuleSet::parse(include_str!("../../rules/secrets.toml"), "secrets.toml").unwrap();
     set.prepare_for_bulk();
     assert_eq!(set.rules().len(), RuleSet::builtin().rules().len());
-    let missed = missed_examples(&set);
+    assert_examples_hold(&set);
+}
+
+/// A rule file loaded at run time has no trees from `build.rs`: it derives its lowercase forms and
+/// gates when it loads and compiles, and must find what the embedded rules find.
+#[test]
+fn the_run_time_loader_derives_the_same_lowercase_forms_and_gates() {
+    let set = RuleSet::parse(include_str!("../../rules/secrets.toml"), "secrets.toml").unwrap();
+    for (loaded, embedded) in set.rules().iter().zip(RuleSet::builtin().rules()) {
+        assert_eq!(loaded.lowercase, embedded.lowercase, "{}", loaded.id);
+        assert_eq!(
+            loaded.gate().is_some(),
+            embedded.gate().is_some(),
+            "{}",
+            loaded.id
+        );
+    }
+    assert_examples_hold(&set);
+}
+
+/// Every example found by its rule, no negative example found by any.
+fn assert_examples_hold(set: &RuleSet) {
+    let missed = missed_examples(set);
     assert!(missed.is_empty(), "examples missed:\n{}", missed.join("\n"));
-    let reported = reported_negatives(&set);
+    let reported = reported_negatives(set);
     assert!(
         reported.is_empty(),
         "negatives reported:\n{}",
