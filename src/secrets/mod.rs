@@ -376,6 +376,7 @@ impl RuleSet {
             }
         }
 
+        // Then the allowlists that the candidates need, compiled on every core too.
         let mut lists: Vec<&Allowlist> = Vec::new();
         if !candidates.is_empty() {
             lists.extend(self.global_allow);
