@@ -6,7 +6,9 @@
 //! Run with `cargo bench --bench proxy`.
 //!
 //! For a profiler, `PRETENSE_BENCH_LOOP=fresh` (10 KB of fresh code) or `=history` (the seen
-//! history plus 2 KB) sends only that request, a few hundred times, and prints nothing.
+//! history plus 2 KB) sends only that request, a few hundred times (`PRETENSE_BENCH_TURNS` to
+//! choose), and prints nothing. Two runs that differ only in the count give a profiler the cost
+//! of the turns alone.
 
 #[path = "corpus.rs"]
 mod corpus;
@@ -87,6 +89,29 @@ fn fresh_request(seed: u64, code_bytes: usize, stream: bool, tools: bool) -> Vec
     serde_json::to_vec(&body).expect("json")
 }
 
+/// A proxy with a vault of its own in a new temporary data dir, and its URL.
+async fn start_proxy(up: &upstream::FakeUpstream) -> (Server, String, tempfile::TempDir) {
+    let data = tempfile::tempdir().expect("temp dir");
+    let mut config = Config::default();
+    config.server.port = 0;
+    config.upstream.anthropic = up.url();
+    let engine = Arc::new(
+        Engine::new(
+            &config,
+            NamingKey::from_bytes([5; 32]),
+            Arc::new(Vault::open(&data.path().join("pretense.db")).expect("vault")),
+        )
+        .expect("engine"),
+    );
+    pretense::secrets::RuleSet::builtin().prepare_for_bulk();
+    let scanner = Arc::new(pretense::scan::Scanner::new(&config).expect("scanner"));
+    let server = Server::start(Settings::from_config(&config), engine, scanner)
+        .await
+        .expect("proxy");
+    let url = format!("http://127.0.0.1:{}", server.addr().port());
+    (server, url, data)
+}
+
 #[tokio::main(flavor = "multi_thread")]
 async fn main() {
     if std::env::args().any(|a| a == "--list") {
@@ -107,24 +132,7 @@ async fn main() {
             upstream::Reply::json(upstream::anthropic::message("claude-x", &blocks))
         }
     });
-    let data = tempfile::tempdir().expect("temp dir");
-    let mut config = Config::default();
-    config.server.port = 0;
-    config.upstream.anthropic = up.url();
-    let engine = Arc::new(
-        Engine::new(
-            &config,
-            NamingKey::from_bytes([5; 32]),
-            Arc::new(Vault::open(&data.path().join("pretense.db")).expect("vault")),
-        )
-        .expect("engine"),
-    );
-    pretense::secrets::RuleSet::builtin().prepare_for_bulk();
-    let scanner = Arc::new(pretense::scan::Scanner::new(&config).expect("scanner"));
-    let server = Server::start(Settings::from_config(&config), engine, scanner)
-        .await
-        .expect("proxy");
-    let proxy = format!("http://127.0.0.1:{}", server.addr().port());
+    let (server, proxy, _data) = start_proxy(&up).await;
     let direct = up.url();
     let client: HttpClient = Client::builder(TokioExecutor::new()).build_http();
 
@@ -136,8 +144,14 @@ async fn main() {
     }
 
     let only = std::env::var("PRETENSE_BENCH_LOOP").ok();
+    let turns = |default: u64| {
+        std::env::var("PRETENSE_BENCH_TURNS")
+            .ok()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(default)
+    };
     if only.as_deref() == Some("fresh") {
-        for i in 0..400 {
+        for i in 0..turns(400) {
             let b = fresh_request(5000 + i, 10_000, false, false);
             post(&client, &proxy, &b).await;
         }
@@ -172,7 +186,10 @@ async fn main() {
         );
     }
 
-    // An agent's next turn: the 200 KB history again plus 2 KB of new text.
+    // An agent's next turn: the 200 KB history again plus 2 KB of new text. On a proxy of its
+    // own: a vault that already knew the generated code's names from the cases above would spare
+    // the turns the work that new names cause (matching them again in the history).
+    let (history_server, history_proxy, _history_data) = start_proxy(&up).await;
     let history = {
         let mut rng = corpus::Rng(77);
         (0..20)
@@ -189,10 +206,10 @@ async fn main() {
         serde_json::to_vec(&json!({"model": "claude-x", "max_tokens": 10, "messages": messages}))
             .expect("json")
     };
-    post(&client, &proxy, &turn(0)).await;
+    post(&client, &history_proxy, &turn(0)).await;
     if only.as_deref() == Some("history") {
-        for i in 1..300 {
-            post(&client, &proxy, &turn(i)).await;
+        for i in 1..turns(300) {
+            post(&client, &history_proxy, &turn(i)).await;
         }
         return;
     }
@@ -200,13 +217,13 @@ async fn main() {
     // vault grows, and every turn's names can occur in the history).
     for (label, from) in [("", 1), (" (turn 200)", 216)] {
         for i in 16..from {
-            post(&client, &proxy, &turn(i)).await;
+            post(&client, &history_proxy, &turn(i)).await;
         }
         let (mut d, mut p) = (Vec::new(), Vec::new());
         for i in from..from + 15 {
             let b = turn(i);
             d.push(post(&client, &direct, &b).await.1);
-            p.push(post(&client, &proxy, &b).await.1);
+            p.push(post(&client, &history_proxy, &b).await.1);
         }
         let (d, p) = (median(d), median(p));
         println!(
@@ -217,6 +234,8 @@ async fn main() {
             (p.saturating_sub(d)).as_secs_f64() * 1e3
         );
     }
+
+    history_server.shutdown().await;
 
     // Time to the first streamed byte, for a small prompt already seen.
     let b = fresh_request(9, 2_000, true, false);

@@ -14,9 +14,10 @@ use std::hash::{Hash, Hasher};
 
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::ops::Range;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use aho_corasick::AhoCorasick;
+use twox_hash::XxHash3_64;
 
 use super::dictionary::Dictionary;
 use super::naming::{MARKER, NamingKey};
@@ -105,6 +106,10 @@ pub struct Redaction {
     /// words of the names learned since: the name search needs only their tokens that differ
     /// from it or hold one of those words.
     patched: rustc_hash::FxHashMap<u64, PatchedFrom>,
+    /// Such outputs kept unchanged although names were learned since (by hash), with the word
+    /// index of the output and the first words of those names: the name search needs only the
+    /// tokens that hold one.
+    kept: rustc_hash::FxHashMap<u64, KeptFrom>,
     /// Hashes of the strings the egress check searched for names in this request.
     searched: Mutex<FxHashSet<u64>>,
     /// The memos this rewrite used or made, marked verified once the request passes egress.
@@ -132,20 +137,24 @@ impl Redaction {
         // Secret, PII and term values are always looked for; the (costlier) name search is
         // skipped for an unchanged output that already passed in an earlier request, and limited
         // to the changed tokens of an output patched from one.
+        // An output kept from an earlier request although names were learned since is in both
+        // sets: it is searched for those names.
         let hash = output_hash(text.as_bytes());
-        let names = if self.reused.contains(&hash) {
-            Names::None
-        } else {
+        let names = match (self.patched.get(&hash), self.kept.get(&hash)) {
+            (Some((old, new_words)), _) => Names::ChangedSince(old, new_words),
+            (None, Some((index, firsts))) => match index.get() {
+                Some(index) => Names::Holding(index, firsts),
+                None => Names::All,
+            },
+            (None, None) if self.reused.contains(&hash) => Names::None,
+            (None, None) => Names::All,
+        };
+        if !matches!(names, Names::None) {
             self.searched
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
                 .insert(hash);
-            self.patched
-                .get(&hash)
-                .map_or(Names::All, |(old, new_words)| {
-                    Names::ChangedSince(old, new_words)
-                })
-        };
+        }
         self.egress.check(text.as_bytes(), names)
     }
 
@@ -172,7 +181,7 @@ struct Egress {
     /// that occurred, and free to build.
     view: vault::View,
     request: KnownNames,
-    never: Arc<HashSet<Vec<String>>>,
+    never: Arc<FxHashSet<Vec<String>>>,
     values: Option<AhoCorasick>,
     value_kinds: Vec<&'static str>,
     terms: Option<Arc<Dictionary>>,
@@ -180,6 +189,10 @@ struct Egress {
 
 /// An output that passed the egress check, and a finder of the first words of names learned since.
 type PatchedFrom = (Arc<Vec<u8>>, Arc<AhoCorasick>);
+
+/// The word index of an output that passed the egress check, and the hashes of the first words
+/// of names learned since.
+type KeptFrom = (Arc<OnceLock<WordIndex>>, Arc<[u64]>);
 
 /// Where the egress check searches for names.
 enum Names<'a> {
@@ -189,6 +202,9 @@ enum Names<'a> {
     /// the first words of the names learned since (the finder): a name is found only in a token
     /// that holds its first word, so the other tokens pass as they did.
     ChangedSince(&'a [u8], &'a AhoCorasick),
+    /// The tokens of an earlier output, which passed and is unchanged, that hold one of the first
+    /// words of the names learned since (by the output's word index and the words' hashes).
+    Holding(&'a WordIndex, &'a [u64]),
 }
 
 impl Egress {
@@ -202,6 +218,9 @@ impl Egress {
                 t.dedup();
                 t
             })),
+            Names::Holding(index, firsts) => {
+                Some(Some(index.tokens_holding(firsts.iter().copied())))
+            }
         };
         if let Some(tokens) = tokens {
             let mut layers = self.view.known_layers();
@@ -444,7 +463,7 @@ pub struct Engine {
     pii: pii::Detector,
     dictionary: Arc<Dictionary>,
     always: Vec<Vec<String>>,
-    never: Arc<HashSet<Vec<String>>>,
+    never: Arc<FxHashSet<Vec<String>>>,
     vault: Arc<Vault>,
     /// Declarations of code segments (the same block recurs in different messages).
     segments: Mutex<Cache<Arc<[Declared]>>>,
@@ -549,30 +568,25 @@ impl Engine {
         let mut request_meta: Vec<(&'static str, String)> = Vec::new();
         // Every turn re-declares the whole history's names: keep this loop cheap (Fx hashing, no
         // clone for a name already counted).
-        let mut kinds: rustc_hash::FxHashMap<Vec<String>, &'static str> = Default::default();
-        let mut add = |words: Vec<String>, kind: &'static str, display: String| {
-            if kinds.contains_key(&words) {
-                return;
+        let mut kinds: rustc_hash::FxHashMap<&[String], &'static str> = Default::default();
+        let declared = analyses.iter().flat_map(|a| {
+            a.declared
+                .iter()
+                .map(|d| (&d.words[..], d.kind, Some(&d.display)))
+        });
+        let always = self.always.iter().map(|w| (&w[..], "always", None));
+        for (words, kind, display) in declared.chain(always) {
+            if kinds.contains_key(words) || self.never.contains(words) || !renameable(words) {
+                continue;
             }
-            if self.never.contains(&words) || !renameable(&words) {
-                return;
+            kinds.insert(words, kind);
+            if view.name(words).is_some() {
+                continue;
             }
-            kinds.insert(words.clone(), kind);
-            if view.name(&words).is_some() {
-                return;
-            }
-            let id = request.add(words);
+            let id = request.add(words.to_vec());
             if id == request_meta.len() {
-                request_meta.push((kind, display));
+                request_meta.push((kind, display.cloned().unwrap_or_else(|| words.join("_"))));
             }
-        };
-        for a in &analyses {
-            for d in a.declared.iter() {
-                add(d.words.clone(), d.kind, d.display.clone());
-            }
-        }
-        for w in &self.always {
-            add(w.clone(), "always", w.join("_"));
         }
         let mut layer_list = view.known_layers();
         let req_layer = layer_list.len();
@@ -622,12 +636,13 @@ impl Engine {
         let mut matches: Vec<Vec<Match>> = Vec::with_capacity(inputs.len());
         let mut reused: Vec<Option<Arc<Memo>>> = Vec::with_capacity(inputs.len());
         // The word indexes of texts whose memo was patched: the text is the same, so are its words.
-        let mut stale_words: Vec<Option<Arc<WordIndex>>> = vec![None; inputs.len()];
+        let mut stale_words: Vec<Option<Arc<OnceLock<WordIndex>>>> = vec![None; inputs.len()];
         // The verified outputs that patched texts started from, for the egress check.
         let mut patched_from: Vec<Option<PatchedFrom>> = vec![None; inputs.len()];
         let mut patched: rustc_hash::FxHashMap<u64, PatchedFrom> = Default::default();
+        let mut kept: rustc_hash::FxHashMap<u64, KeptFrom> = Default::default();
         let mut occurring: Vec<(usize, usize)> = Vec::new();
-        let mut seen_pairs = HashSet::new();
+        let mut seen_pairs: FxHashSet<(usize, usize)> = FxHashSet::default();
         for (i, a) in analyses.iter().enumerate() {
             // Extra protected spans change the output: such a text is rewritten afresh.
             let extra = matches!(protected[i], std::borrow::Cow::Owned(_));
@@ -636,13 +651,18 @@ impl Engine {
             } else {
                 a.memo.lock().unwrap_or_else(|e| e.into_inner()).clone()
             };
+            let text = inputs[i].text;
             let unknown = memo.as_ref().and_then(|m| unknown_to(m));
             // A new name can occur in a text only if its first word does.
             let missing: Option<Vec<&[String]>> =
                 memo.as_ref().zip(unknown.as_ref()).map(|(m, names)| {
+                    if names.is_empty() {
+                        return Vec::new();
+                    }
+                    let words = m.words(text, &protected[i]);
                     names
                         .iter()
-                        .filter(|w| m.words.contains(word_hash(&w[0])))
+                        .filter(|w| words.contains(word_hash(&w[0])))
                         .copied()
                         .collect()
                 });
@@ -661,10 +681,50 @@ impl Engine {
                     })
                     .collect::<Option<Vec<(usize, usize)>>>()
             });
+            // A memo that lacks some names is patched: only the tokens that hold one of their
+            // first words are matched again. If those tokens match as they did, the memo still
+            // holds: a new name sharing a first word with the text, as most do in a long
+            // history, rarely occurs in it whole.
+            let mut rematched: Option<(Vec<Range<usize>>, Vec<Match>)> = None;
+            let holds = match (&memo, &memo_ids, &missing) {
+                (Some(_), Some(_), Some(missing)) if missing.is_empty() => true,
+                (Some(m), Some(ids), Some(missing)) => {
+                    let again = m
+                        .words(text, &protected[i])
+                        .tokens_holding(missing.iter().map(|w| word_hash(&w[0])));
+                    let found = rematch(text, &protected[i], &again, layers, &wanted);
+                    let before = m
+                        .matches
+                        .iter()
+                        .filter(|(words, _)| holds_at(&again, words[0].start));
+                    let same = found.len() == before.clone().count()
+                        && found.iter().zip(before).all(|(new, (words, n))| {
+                            new.words == *words && (new.layer, new.id) == ids[*n]
+                        });
+                    if !same {
+                        rematched = Some((again, found));
+                    }
+                    same
+                }
+                _ => false,
+            };
             // A memo that still holds gives the names directly; its output is reused as it is.
-            if let (Some(m), Some(ids), Some(true)) =
-                (&memo, &memo_ids, missing.as_ref().map(Vec::is_empty))
-            {
+            if let (true, Some(m), Some(ids)) = (holds, &memo, &memo_ids) {
+                if let (Some(missing), Some(unknown)) = (&missing, &unknown)
+                    && !missing.is_empty()
+                {
+                    #[cfg(test)]
+                    KEPT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    // The egress check looks for the names learned since in the output, where
+                    // its earlier pass could not have.
+                    if m.verified.load(std::sync::atomic::Ordering::Relaxed) {
+                        // Built once per output, then shared by every later turn that keeps it.
+                        m.output_words
+                            .get_or_init(|| WordIndex::new(&m.output, &[]));
+                        let firsts = unknown.iter().map(|w| word_hash(&w[0])).collect();
+                        kept.insert(m.hash, (m.output_words.clone(), firsts));
+                    }
+                }
                 let (m, ids) = (m.clone(), ids.clone());
                 let located = Arc::new(vault_located(&ids, req_layer));
                 for id in ids {
@@ -684,6 +744,7 @@ impl Engine {
                     located,
                     marks: marks.clone(),
                     output: m.output.clone(),
+                    output_words: m.output_words.clone(),
                     hash: m.hash,
                     verified: std::sync::atomic::AtomicBool::new(
                         m.verified.load(std::sync::atomic::Ordering::Relaxed),
@@ -695,17 +756,12 @@ impl Engine {
                 continue;
             }
             reused.push(None);
-            let text = inputs[i].text;
-            // A memo that lacks some names is patched: only the tokens that hold one of their
-            // first words are matched again.
-            let mut again: Vec<Range<usize>> = Vec::new();
-            let finder = match (&memo, &memo_ids, &unknown) {
-                (Some(m), Some(_), Some(unknown)) => {
+            // The first words of the names the memo lacked, for the egress check of the output.
+            let finder = match (&rematched, &unknown) {
+                (Some(_), Some(unknown)) => {
                     let mut firsts: Vec<&str> = unknown.iter().map(|w| w[0].as_str()).collect();
                     firsts.sort_unstable();
                     firsts.dedup();
-                    again = m.words.tokens_holding(firsts.iter().map(|w| word_hash(w)));
-                    stale_words[i] = Some(m.words.clone());
                     finders
                         .entry(firsts)
                         .or_insert_with_key(|firsts| {
@@ -719,10 +775,11 @@ impl Engine {
                 }
                 _ => None,
             };
-            let found = match (finder, &memo, &memo_ids) {
-                (Some(finder), Some(m), Some(ids)) => {
+            let found = match (finder, &memo, &memo_ids, rematched) {
+                (Some(finder), Some(m), Some(ids), Some((again, found))) => {
                     #[cfg(test)]
                     PATCHED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    stale_words[i] = Some(m.words.clone());
                     if m.verified.load(std::sync::atomic::Ordering::Relaxed) {
                         patched_from[i] = Some((m.output.clone(), finder.clone()));
                     }
@@ -731,7 +788,7 @@ impl Engine {
                         layer: ids[*n].0,
                         id: ids[*n].1,
                     });
-                    patch_matches(text, &protected[i], &again, old, layers, &wanted)
+                    patch_matches(found, &again, old)
                 }
                 _ => {
                     stale_words[i] = None;
@@ -961,15 +1018,14 @@ impl Engine {
                         generation: view.generation(),
                         seq: memo_seq,
                         extra: memo_extra.clone(),
-                        words: stale_words[i]
-                            .take()
-                            .unwrap_or_else(|| Arc::new(WordIndex::new(text, &protected[i]))),
+                        words: stale_words[i].take().unwrap_or_default(),
                         names: Arc::new(names),
                         matches: Arc::new(memo_matches),
                         located: Arc::new(vault_located(&ids, req_layer)),
                         marks: marks.clone(),
                         hash: output_hash(&out),
                         output: Arc::new(out.clone()),
+                        output_words: Arc::default(),
                         verified: std::sync::atomic::AtomicBool::new(false),
                     };
                     if let Some(old) = patched_from[i].take() {
@@ -984,7 +1040,7 @@ impl Engine {
         }
 
         // Stats, and the request's own names for restore (the vault layer restores the rest).
-        let mut identifiers: BTreeMap<String, usize> = BTreeMap::new();
+        let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
         for &(layer, id) in &occurring {
             let words = layer_list[layer].words(id);
             let kind = if layer < req_layer {
@@ -995,7 +1051,7 @@ impl Engine {
             } else {
                 request_meta[id].0
             };
-            *identifiers.entry(kind.to_string()).or_default() += 1;
+            *counts.entry(kind).or_default() += 1;
             if layer == req_layer
                 && let Some(repl) = request_repl.get(&id)
             {
@@ -1006,6 +1062,10 @@ impl Engine {
                 }));
             }
         }
+        let identifiers: BTreeMap<String, usize> = counts
+            .into_iter()
+            .map(|(k, n)| (k.to_string(), n))
+            .collect();
         let (values, value_kinds): (Vec<Vec<u8>>, Vec<&'static str>) =
             egress_values.into_iter().unzip();
         let egress = Egress {
@@ -1032,6 +1092,7 @@ impl Engine {
         Ok(Redaction {
             reused: reused_hashes,
             patched,
+            kept,
             searched: Mutex::default(),
             memos: used_memos,
             texts,
@@ -1344,8 +1405,9 @@ struct Memo {
     /// ...except these (hashes of names the request itself declared).
     extra: Arc<FxHashSet<u64>>,
     /// Every lowercase word outside protected spans and the tokens holding it: a new name can
-    /// match only in a token that holds its first word.
-    words: Arc<WordIndex>,
+    /// match only in a token that holds its first word. Made when a later turn first needs it
+    /// (see [`Memo::words`]): a text seen once never pays for it.
+    words: Arc<OnceLock<WordIndex>>,
     /// The distinct names matched, and the matches as (word ranges, index into `names`).
     names: Arc<Vec<Vec<String>>>,
     matches: Arc<Vec<(Vec<Range<usize>>, usize)>>,
@@ -1354,10 +1416,20 @@ struct Memo {
     located: Arc<Vec<(usize, usize)>>,
     marks: Arc<Vec<LayerMark>>,
     output: Arc<Vec<u8>>,
+    /// The words of `output` (see [`WordIndex`]; no span protected), made when the egress check
+    /// first needs them.
+    output_words: Arc<OnceLock<WordIndex>>,
     /// [`output_hash`] of `output`, computed once: the egress check looks outputs up by it.
     hash: u64,
     /// Set once a request that used this output passed the egress check.
     verified: std::sync::atomic::AtomicBool,
+}
+
+impl Memo {
+    /// The words of the memo's text (`text`, with the `protected` spans it was rewritten with).
+    fn words(&self, text: &[u8], protected: &[ProtectedSpan]) -> &WordIndex {
+        self.words.get_or_init(|| WordIndex::new(text, protected))
+    }
 }
 
 /// A layer index no view has.
@@ -1384,11 +1456,10 @@ fn hash_bytes(bytes: impl Iterator<Item = u8>) -> u64 {
     h.finish()
 }
 
-/// Identifies a whole rewritten text.
+/// Identifies a whole rewritten text. XXH3: the texts of a long history are hashed on every turn,
+/// and it reads them several times faster than the standard hasher.
 fn output_hash(text: &[u8]) -> u64 {
-    let mut h = std::hash::DefaultHasher::new();
-    text.hash(&mut h);
-    h.finish()
+    XxHash3_64::oneshot(text)
 }
 
 fn word_hash(word: &str) -> u64 {
@@ -1407,6 +1478,10 @@ fn name_hash(words: &[String]) -> u64 {
 #[cfg(test)]
 static PATCHED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
+/// How many memos lacked names and were kept because their tokens matched as before.
+#[cfg(test)]
+static KEPT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
 /// Every occurrence of a wanted known name in `text` outside `protected`.
 fn find_matches(
     text: &[u8],
@@ -1423,15 +1498,12 @@ fn find_matches(
     found
 }
 
-/// [`find_matches`] from the matches of an earlier pass (`old`) that lacked some names: `again`
-/// are the tokens that hold one of their first words (sorted, outside protected spans); they are
-/// matched again, and the old matches stand everywhere else. Exact, because a token's matches
-/// depend on nothing outside it, and a name can match only in a token that holds its first word.
-fn patch_matches(
+/// The matches in `again`, some tokens of `text` (sorted, outside protected spans), as
+/// [`find_matches`] would find them there.
+fn rematch(
     text: &[u8],
     protected: &[ProtectedSpan],
     again: &[Range<usize>],
-    old: impl Iterator<Item = Match>,
     layers: Layers<'_>,
     wanted: &dyn Fn(usize, usize) -> bool,
 ) -> Vec<Match> {
@@ -1448,11 +1520,25 @@ fn patch_matches(
             push_wanted(m, gap.start, wanted, &mut found);
         }
     }
-    let matched_again = |at: usize| {
-        let i = again.partition_point(|t| t.end <= at);
-        again.get(i).is_some_and(|t| t.contains(&at))
-    };
-    found.extend(old.filter(|m| !matched_again(m.words[0].start)));
+    found
+}
+
+/// Whether a token of `tokens` (sorted) holds the byte at `at`.
+fn holds_at(tokens: &[Range<usize>], at: usize) -> bool {
+    let i = tokens.partition_point(|t| t.end <= at);
+    tokens.get(i).is_some_and(|t| t.contains(&at))
+}
+
+/// [`find_matches`] from the matches of an earlier pass (`old`) that lacked some names: `again`
+/// are the tokens that hold one of their first words, and `found` their matches now
+/// ([`rematch`]); the old matches stand everywhere else. Exact, because a token's matches
+/// depend on nothing outside it, and a name can match only in a token that holds its first word.
+fn patch_matches(
+    mut found: Vec<Match>,
+    again: &[Range<usize>],
+    old: impl Iterator<Item = Match>,
+) -> Vec<Match> {
+    found.extend(old.filter(|m| !holds_at(again, m.words[0].start)));
     found.sort_by_key(|m| m.words[0].start);
     found
 }
@@ -1508,7 +1594,10 @@ impl WordIndex {
             let g = &text[gap.clone()];
             for tok in words::tokens(g) {
                 let whole = gap.start + tok.start..gap.start + tok.end;
-                for start in [tok.start, tok.start + words::escape_skip(g, tok.start)] {
+                let skip = words::escape_skip(g, tok.start);
+                let both = [tok.start, tok.start + skip];
+                // Without an escape letter the second pass would read the same words.
+                for &start in &both[..if skip == 0 { 1 } else { 2 }] {
                     if start >= tok.end {
                         continue;
                     }
@@ -1579,7 +1668,7 @@ fn gaps(len: usize, protected: &[ProtectedSpan]) -> Vec<Range<usize>> {
 
 /// The analysis of a text depends on its bytes, its language hint and its path.
 fn text_key(input: &Input<'_>) -> u64 {
-    let mut h = std::hash::DefaultHasher::new();
+    let mut h = XxHash3_64::default();
     input.text.hash(&mut h);
     input.lang.map(|l| l.name).hash(&mut h);
     input.path.hash(&mut h);
@@ -1587,7 +1676,7 @@ fn text_key(input: &Input<'_>) -> u64 {
 }
 
 fn cache_key(lang: &Lang, code: &str) -> u64 {
-    let mut h = std::hash::DefaultHasher::new();
+    let mut h = XxHash3_64::default();
     lang.name.hash(&mut h);
     code.hash(&mut h);
     h.finish()

@@ -8,6 +8,7 @@
 //! answer ◄─ restore JSON | SSE: frame ─► per-block streaming restorer ─► re-emit   ─► audit row
 //! ```
 
+mod compact;
 mod encoding;
 mod endpoints;
 mod error;

@@ -14,7 +14,6 @@ use http_body_util::BodyExt;
 use hyper::body::Incoming;
 use serde_json::Value;
 
-use super::encoding;
 use super::error::{Dialect, ProxyError};
 use super::session::Sessions;
 use super::signed::SignedMemory;
@@ -22,6 +21,7 @@ use super::sse::Framer;
 use super::stream::{AnthropicStream, ChatStream, Transform, restore_json};
 use super::walk::{self, Api};
 use super::{Body, BoxError, Settings, full, upstream};
+use super::{compact, encoding};
 use crate::audit::{self, Event};
 use crate::mutate::{Engine, Error as EngineError, Input, Redaction};
 
@@ -541,11 +541,7 @@ async fn proxy(
     {
         obj.insert("model".into(), Value::String(m.clone()));
     }
-    let out = serde_json::to_vec(&body).map_err(|e| {
-        record.fail(ProxyError::internal(format!(
-            "cannot serialize the rewritten request: {e}"
-        )))
-    })?;
+    let out = compact::to_vec(&body);
 
     // Upstream.
     let uri = format!(
@@ -700,7 +696,7 @@ async fn proxy(
                 );
                 obj.insert("x-pretense-session".into(), Value::String(session.clone()));
             }
-            serde_json::to_vec(&v).unwrap_or_else(|_| bytes.clone())
+            compact::to_vec(&v)
         }
         // Not JSON (an HTML error page from a gateway): restore it as text.
         Err(_) => {
@@ -815,7 +811,7 @@ fn rewrite(
             path: path.as_deref(),
         })
         .collect();
-    let redaction = match engine.redact(&inputs) {
+    let mut redaction = match engine.redact(&inputs) {
         Ok(r) => r,
         Err(EngineError::Blocked(hits)) => {
             let mut places = Vec::new();
@@ -837,8 +833,8 @@ fn rewrite(
         Err(e) => return Err(RewriteError::Engine(e.to_string())),
     };
     let mut texts = Vec::with_capacity(redaction.texts.len());
-    for t in &redaction.texts {
-        texts.push(String::from_utf8(t.clone()).map_err(|_| {
+    for t in std::mem::take(&mut redaction.texts) {
+        texts.push(String::from_utf8(t).map_err(|_| {
             RewriteError::Invalid(
                 "a rewritten text is not valid UTF-8; nothing was forwarded".into(),
             )

@@ -9,6 +9,7 @@ use std::sync::Mutex;
 
 use hyper::HeaderMap;
 use serde_json::Value;
+use twox_hash::XxHash3_128;
 
 use super::walk::Api;
 use crate::mutate::Engine;
@@ -68,13 +69,15 @@ impl Sessions {
         {
             return s.clone();
         }
-        engine.key().session(opening(api, body).as_bytes())
+        engine.key().session(&opening(api, body))
     }
 }
 
-/// The texts a conversation opened with: its system prompt and first user message.
-fn opening(api: Api, body: &Value) -> String {
-    let mut out = String::new();
+/// A digest of the texts a conversation opened with: its system prompt and first user message.
+/// The first message can be a whole file, read again on every turn: XXH3 reads it fast, and the
+/// keyed MAC then runs over 16 bytes only.
+fn opening(api: Api, body: &Value) -> [u8; 16] {
+    let mut out = XxHash3_128::new();
     let system = match api {
         Api::Anthropic => body.get("system"),
         Api::OpenAiChat => None,
@@ -109,15 +112,15 @@ fn opening(api: Api, body: &Value) -> String {
         Some(other) => texts(other, &mut out),
         None => {}
     }
-    out
+    out.finish_128().to_le_bytes()
 }
 
 /// Every string under `v` except object keys and cache markers, each followed by a separator.
-fn texts(v: &Value, out: &mut String) {
+fn texts(v: &Value, out: &mut XxHash3_128) {
     match v {
         Value::String(s) => {
-            out.push_str(s);
-            out.push('\u{1f}');
+            out.write(s.as_bytes());
+            out.write(b"\x1f");
         }
         Value::Array(items) => items.iter().for_each(|i| texts(i, out)),
         Value::Object(map) => map

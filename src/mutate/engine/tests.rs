@@ -501,6 +501,83 @@ proptest::proptest! {
     }
 }
 
+/// A memo that lacks names whose first words occur in its text, but which themselves do not, is
+/// kept as it is (no new rendering); its output equals a fresh pass, and the egress check still
+/// searches it for those names, in the tokens that hold their first words.
+#[test]
+fn a_memo_whose_tokens_match_as_before_is_kept_and_still_checked() {
+    let e = engine();
+    let fresh = engine();
+    let history = format!(
+        "{}the userCache and fetchLedger appear here",
+        "Some words of prose to pass the size where outputs are hashed. ".repeat(6)
+    );
+    let turn = |e: &Engine, history: &str, code: &str| -> Redaction {
+        e.redact(&[
+            Input::text(history),
+            Input {
+                text: code.as_bytes(),
+                lang: lang::from_name("typescript"),
+                path: None,
+            },
+        ])
+        .unwrap()
+    };
+    let r1 = turn(&e, &history, "function fetchLedger() {}");
+    let first = String::from_utf8(r1.texts[0].clone()).unwrap();
+    assert_eq!(r1.egress_violation(&first), None);
+    r1.mark_egress_passed();
+    // `userNameLookup` starts with `user`, which the history holds, but does not occur in it.
+    let kept_before = KEPT.load(std::sync::atomic::Ordering::Relaxed);
+    let patched_before = PATCHED.load(std::sync::atomic::Ordering::Relaxed);
+    let r2 = turn(&e, &history, "function userNameLookup() {}");
+    let second = String::from_utf8(r2.texts[0].clone()).unwrap();
+    assert_eq!(second, first, "nothing new occurs in the history");
+    assert!(KEPT.load(std::sync::atomic::Ordering::Relaxed) > kept_before);
+    assert_eq!(
+        PATCHED.load(std::sync::atomic::Ordering::Relaxed),
+        patched_before,
+        "a kept memo is not patched"
+    );
+    // What a fresh engine makes of the same turns (trailing spaces miss every memo).
+    turn(&fresh, &format!("{history} "), "function fetchLedger() {}");
+    let again = turn(
+        &fresh,
+        &format!("{history}  "),
+        "function userNameLookup() {}",
+    );
+    assert_eq!(
+        String::from_utf8(again.texts[0].clone())
+            .unwrap()
+            .trim_end(),
+        second
+    );
+    // The output went out before, but names were learned since: searched where their first
+    // words are, and a leak there is found.
+    let hash = output_hash(second.as_bytes());
+    assert!(r2.kept.contains_key(&hash) && r2.reused.contains(&hash));
+    assert_eq!(r2.egress_violation(&second), None);
+    let (index, firsts) = &r2.kept[&hash];
+    assert!(
+        index.get().is_some(),
+        "the output's words are indexed once kept"
+    );
+    let leaked = second.replacen("userCache", "userNameLookup", 1);
+    let leaked_words = WordIndex::new(leaked.as_bytes(), &[]);
+    assert_eq!(
+        r2.egress
+            .check(leaked.as_bytes(), Names::Holding(&leaked_words, firsts)),
+        Some("identifier")
+    );
+    // Only the tokens that hold one of the given first words are read.
+    let elsewhere = [word_hash("prose")];
+    assert_eq!(
+        r2.egress
+            .check(leaked.as_bytes(), Names::Holding(&leaked_words, &elsewhere)),
+        None
+    );
+}
+
 /// A patched output that started from one which passed: the name search looks at its changed
 /// tokens, and still finds a name left in one of them.
 #[test]
