@@ -569,11 +569,17 @@ impl Engine {
         // Every turn re-declares the whole history's names: keep this loop cheap (Fx hashing, no
         // clone for a name already counted).
         let mut kinds: rustc_hash::FxHashMap<&[String], &'static str> = Default::default();
-        let declared = analyses.iter().flat_map(|a| {
-            a.declared
-                .iter()
-                .map(|d| (&d.words[..], d.kind, Some(&d.display)))
-        });
+        // A text whose names the vault already knew in this generation adds nothing (its names'
+        // kinds in the stats then come from the vault, where the first declaration put them).
+        let known_mark = view.generation() + 1;
+        let declared = analyses
+            .iter()
+            .filter(|a| a.declared_known.load(std::sync::atomic::Ordering::Relaxed) != known_mark)
+            .flat_map(|a| {
+                a.declared
+                    .iter()
+                    .map(|d| (&d.words[..], d.kind, Some(&d.display)))
+            });
         let always = self.always.iter().map(|w| (&w[..], "always", None));
         for (words, kind, display) in declared.chain(always) {
             if kinds.contains_key(words) || self.never.contains(words) || !renameable(words) {
@@ -903,6 +909,26 @@ impl Engine {
                 Original::Literal(text) => {
                     literal_repl.insert((e.kind.clone(), text.clone()), e.replacement[0].clone());
                 }
+            }
+        }
+        // Texts all of whose declared names are now in the vault (or never renamed) skip the
+        // declarations loop on later turns.
+        for a in &analyses {
+            if a.declared_known.load(std::sync::atomic::Ordering::Relaxed) == known_mark {
+                continue;
+            }
+            let all_known = a.declared.iter().all(|d| {
+                let w = &d.words[..];
+                self.never.contains(w)
+                    || !renameable(w)
+                    || view.name(w).is_some()
+                    || request
+                        .id(w)
+                        .is_some_and(|id| request_repl.contains_key(&id))
+            });
+            if all_known {
+                a.declared_known
+                    .store(known_mark, std::sync::atomic::Ordering::Relaxed);
             }
         }
 
@@ -1393,6 +1419,9 @@ struct Analysis {
     literals: Vec<(Range<usize>, Option<pii::Kind>)>,
     protected: Vec<ProtectedSpan>,
     declared: Vec<Declared>,
+    /// The vault generation + 1 in which every name of `declared` was in the vault (or never to
+    /// be renamed); 0 until then.
+    declared_known: std::sync::atomic::AtomicU64,
 }
 
 /// A text's matches and rewritten bytes, with what is needed to tell whether they still hold.
