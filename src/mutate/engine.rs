@@ -101,7 +101,7 @@ pub struct Redaction {
     pub pii: usize,
     egress: Egress,
     /// Hashes of outputs reused from an earlier rewrite that passed the egress check then.
-    reused: FxHashSet<u64>,
+    reused: FxHashMap<u64, Arc<Vec<u8>>>,
     /// Outputs patched from such an output (by hash), with that output and a finder of the first
     /// words of the names learned since: the name search needs only their tokens that differ
     /// from it or hold one of those words.
@@ -140,13 +140,15 @@ impl Redaction {
         // An output kept from an earlier request although names were learned since is in both
         // sets: it is searched for those names.
         let hash = output_hash(text.as_bytes());
+        // A hash only points at an output: it is trusted once the bytes are the same.
+        let same = |output: &[u8]| output == text.as_bytes();
         let names = match (self.patched.get(&hash), self.kept.get(&hash)) {
             (Some((old, new_words)), _) => Names::ChangedSince(old, new_words),
-            (None, Some((index, firsts))) => match index.get() {
-                Some(index) => Names::Holding(index, firsts),
-                None => Names::All,
+            (None, Some((output, index, firsts))) => match index.get() {
+                Some(index) if same(output) => Names::Holding(index, firsts),
+                _ => Names::All,
             },
-            (None, None) if self.reused.contains(&hash) => Names::None,
+            (None, None) if self.reused.get(&hash).is_some_and(|o| same(o)) => Names::None,
             (None, None) => Names::All,
         };
         if !matches!(names, Names::None) {
@@ -190,9 +192,9 @@ struct Egress {
 /// An output that passed the egress check, and a finder of the first words of names learned since.
 type PatchedFrom = (Arc<Vec<u8>>, Arc<AhoCorasick>);
 
-/// The word index of an output that passed the egress check, and the hashes of the first words
-/// of names learned since.
-type KeptFrom = (Arc<OnceLock<WordIndex>>, Arc<[u64]>);
+/// An output that passed the egress check, its word index, and the hashes of the first words of
+/// names learned since.
+type KeptFrom = (Arc<Vec<u8>>, Arc<OnceLock<WordIndex>>, Arc<[u64]>);
 
 /// Where the egress check searches for names.
 enum Names<'a> {
@@ -571,15 +573,16 @@ impl Engine {
         let mut kinds: rustc_hash::FxHashMap<&[String], &'static str> = Default::default();
         // A text whose names the vault already knew in this generation adds nothing (its names'
         // kinds in the stats then come from the vault, where the first declaration put them).
-        let known_mark = view.generation() + 1;
-        let declared = analyses
-            .iter()
-            .filter(|a| a.declared_known.load(std::sync::atomic::Ordering::Relaxed) != known_mark)
-            .flat_map(|a| {
-                a.declared
-                    .iter()
-                    .map(|d| (&d.words[..], d.kind, Some(&d.display)))
-            });
+        // A view taken before another request recorded the names is older: it does not skip.
+        let known_to = |a: &Analysis| {
+            matches!(*a.declared_known.lock().unwrap_or_else(|e| e.into_inner()),
+                Some((generation, seq)) if generation == view.generation() && view.seq_end() >= seq)
+        };
+        let declared = analyses.iter().filter(|a| !known_to(a)).flat_map(|a| {
+            a.declared
+                .iter()
+                .map(|d| (&d.words[..], d.kind, Some(&d.display)))
+        });
         let always = self.always.iter().map(|w| (&w[..], "always", None));
         for (words, kind, display) in declared.chain(always) {
             if kinds.contains_key(words) || self.never.contains(words) || !renameable(words) {
@@ -716,20 +719,25 @@ impl Engine {
             };
             // A memo that still holds gives the names directly; its output is reused as it is.
             if let (true, Some(m), Some(ids)) = (holds, &memo, &memo_ids) {
+                // Kept although names were learned since: the egress check looks for them in the
+                // output, where its earlier pass could not have, and until a request passes that
+                // check the output is not verified against them.
+                let mut verified = m.verified.load(std::sync::atomic::Ordering::Relaxed);
                 if let (Some(missing), Some(unknown)) = (&missing, &unknown)
                     && !missing.is_empty()
                 {
-                    #[cfg(test)]
-                    KEPT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    // The egress check looks for the names learned since in the output, where
-                    // its earlier pass could not have.
-                    if m.verified.load(std::sync::atomic::Ordering::Relaxed) {
+                    if verified {
                         // Built once per output, then shared by every later turn that keeps it.
                         m.output_words
                             .get_or_init(|| WordIndex::new(&m.output, &[]));
-                        let firsts = unknown.iter().map(|w| word_hash(&w[0])).collect();
-                        kept.insert(m.hash, (m.output_words.clone(), firsts));
+                        let firsts: Vec<u64> = unknown.iter().map(|w| word_hash(&w[0])).collect();
+                        kept.entry(m.hash)
+                            .and_modify(|(_, _, known): &mut KeptFrom| {
+                                *known = known.iter().chain(&firsts).copied().collect()
+                            })
+                            .or_insert((m.output.clone(), m.output_words.clone(), firsts.into()));
                     }
+                    verified = false;
                 }
                 let (m, ids) = (m.clone(), ids.clone());
                 let located = Arc::new(vault_located(&ids, req_layer));
@@ -752,9 +760,7 @@ impl Engine {
                     output: m.output.clone(),
                     output_words: m.output_words.clone(),
                     hash: m.hash,
-                    verified: std::sync::atomic::AtomicBool::new(
-                        m.verified.load(std::sync::atomic::Ordering::Relaxed),
-                    ),
+                    verified: std::sync::atomic::AtomicBool::new(verified),
                 });
                 *a.memo.lock().unwrap_or_else(|e| e.into_inner()) = Some(fresh.clone());
                 reused.push(Some(fresh));
@@ -911,24 +917,19 @@ impl Engine {
                 }
             }
         }
-        // Texts all of whose declared names are now in the vault (or never renamed) skip the
-        // declarations loop on later turns.
+        // Texts all of whose declared names were in this request's view of the vault (or are
+        // never renamed) skip the declarations loop in later views that hold that one.
         for a in &analyses {
-            if a.declared_known.load(std::sync::atomic::Ordering::Relaxed) == known_mark {
+            if known_to(a) {
                 continue;
             }
             let all_known = a.declared.iter().all(|d| {
                 let w = &d.words[..];
-                self.never.contains(w)
-                    || !renameable(w)
-                    || view.name(w).is_some()
-                    || request
-                        .id(w)
-                        .is_some_and(|id| request_repl.contains_key(&id))
+                self.never.contains(w) || !renameable(w) || view.name(w).is_some()
             });
             if all_known {
-                a.declared_known
-                    .store(known_mark, std::sync::atomic::Ordering::Relaxed);
+                *a.declared_known.lock().unwrap_or_else(|e| e.into_inner()) =
+                    Some((view.generation(), view.seq_end()));
             }
         }
 
@@ -1107,13 +1108,13 @@ impl Engine {
             terms: (term_count > 0).then(|| self.dictionary.clone()),
         };
         // Only outputs that already went out once, in a request that passed the egress check.
-        let reused_hashes: FxHashSet<u64> = reused
+        let reused_hashes: FxHashMap<u64, Arc<Vec<u8>>> = reused
             .iter()
             .flatten()
             .filter(|m| {
                 m.output.len() >= 256 && m.verified.load(std::sync::atomic::Ordering::Relaxed)
             })
-            .map(|m| m.hash)
+            .map(|m| (m.hash, m.output.clone()))
             .collect();
         Ok(Redaction {
             reused: reused_hashes,
@@ -1419,9 +1420,9 @@ struct Analysis {
     literals: Vec<(Range<usize>, Option<pii::Kind>)>,
     protected: Vec<ProtectedSpan>,
     declared: Vec<Declared>,
-    /// The vault generation + 1 in which every name of `declared` was in the vault (or never to
-    /// be renamed); 0 until then.
-    declared_known: std::sync::atomic::AtomicU64,
+    /// A vault generation and sequence number by which every name of `declared` was in the vault
+    /// (or is never renamed): names are only added within a generation.
+    declared_known: Mutex<Option<(u64, u64)>>,
 }
 
 /// A text's matches and rewritten bytes, with what is needed to tell whether they still hold.
@@ -1488,7 +1489,14 @@ fn hash_bytes(bytes: impl Iterator<Item = u8>) -> u64 {
 /// Identifies a whole rewritten text. XXH3: the texts of a long history are hashed on every turn,
 /// and it reads them several times faster than the standard hasher.
 fn output_hash(text: &[u8]) -> u64 {
-    XxHash3_64::oneshot(text)
+    XxHash3_64::oneshot_with_seed(hash_seed(), text)
+}
+
+/// A seed drawn once per process for the in-memory content hashes (none is stored): texts made to
+/// collide under a known seed would need it.
+fn hash_seed() -> u64 {
+    static SEED: OnceLock<u64> = OnceLock::new();
+    *SEED.get_or_init(|| getrandom::u64().unwrap_or(0x9e37_79b9_7f4a_7c15))
 }
 
 fn word_hash(word: &str) -> u64 {
@@ -1506,10 +1514,6 @@ fn name_hash(words: &[String]) -> u64 {
 /// How many texts were matched by [`patch_matches`], so that tests know which path they took.
 #[cfg(test)]
 static PATCHED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-
-/// How many memos lacked names and were kept because their tokens matched as before.
-#[cfg(test)]
-static KEPT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
 /// Every occurrence of a wanted known name in `text` outside `protected`.
 fn find_matches(
@@ -1697,7 +1701,7 @@ fn gaps(len: usize, protected: &[ProtectedSpan]) -> Vec<Range<usize>> {
 
 /// The analysis of a text depends on its bytes, its language hint and its path.
 fn text_key(input: &Input<'_>) -> u64 {
-    let mut h = XxHash3_64::default();
+    let mut h = XxHash3_64::with_seed(hash_seed());
     input.text.hash(&mut h);
     input.lang.map(|l| l.name).hash(&mut h);
     input.path.hash(&mut h);
@@ -1705,7 +1709,7 @@ fn text_key(input: &Input<'_>) -> u64 {
 }
 
 fn cache_key(lang: &Lang, code: &str) -> u64 {
-    let mut h = XxHash3_64::default();
+    let mut h = XxHash3_64::with_seed(hash_seed());
     lang.name.hash(&mut h);
     code.hash(&mut h);
     h.finish()

@@ -168,7 +168,8 @@ impl NamingKey {
     /// `sess_` + 12 hex digits derived from a conversation's opening (system prompt and first user
     /// message), so every turn of a conversation shares one id without storing anything.
     pub fn session(&self, opening: &[u8]) -> String {
-        let mac = self.mac(b"pretense/session/v1", &[opening]);
+        // v2: the opening arrives as a digest (see `proxy::session`), not as its texts.
+        let mac = self.mac(b"pretense/session/v2", &[opening]);
         format!("sess_{}", &hex::encode(&mac[..6]))
     }
 }

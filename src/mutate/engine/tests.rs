@@ -528,17 +528,11 @@ fn a_memo_whose_tokens_match_as_before_is_kept_and_still_checked() {
     assert_eq!(r1.egress_violation(&first), None);
     r1.mark_egress_passed();
     // `userNameLookup` starts with `user`, which the history holds, but does not occur in it.
-    let kept_before = KEPT.load(std::sync::atomic::Ordering::Relaxed);
-    let patched_before = PATCHED.load(std::sync::atomic::Ordering::Relaxed);
     let r2 = turn(&e, &history, "function userNameLookup() {}");
     let second = String::from_utf8(r2.texts[0].clone()).unwrap();
     assert_eq!(second, first, "nothing new occurs in the history");
-    assert!(KEPT.load(std::sync::atomic::Ordering::Relaxed) > kept_before);
-    assert_eq!(
-        PATCHED.load(std::sync::atomic::Ordering::Relaxed),
-        patched_before,
-        "a kept memo is not patched"
-    );
+    let hash = output_hash(second.as_bytes());
+    assert!(r2.patched.is_empty(), "a kept memo is not patched");
     // What a fresh engine makes of the same turns (trailing spaces miss every memo).
     turn(&fresh, &format!("{history} "), "function fetchLedger() {}");
     let again = turn(
@@ -554,10 +548,20 @@ fn a_memo_whose_tokens_match_as_before_is_kept_and_still_checked() {
     );
     // The output went out before, but names were learned since: searched where their first
     // words are, and a leak there is found.
-    let hash = output_hash(second.as_bytes());
-    assert!(r2.kept.contains_key(&hash) && r2.reused.contains(&hash));
+    assert!(r2.kept.contains_key(&hash) && !r2.reused.contains_key(&hash));
     assert_eq!(r2.egress_violation(&second), None);
-    let (index, firsts) = &r2.kept[&hash];
+    // Not verified against the new names until a request that sent it passes: a retry of a
+    // request that failed searches it whole.
+    let r3 = turn(&e, &history, "function userNameLookup() {}");
+    assert!(!r3.reused.contains_key(&hash) && !r3.kept.contains_key(&hash));
+    assert_eq!(r3.egress_violation(&second), None);
+    r3.mark_egress_passed();
+    let r4 = turn(&e, &history, "function userNameLookup() {}");
+    assert!(
+        r4.reused.contains_key(&hash),
+        "verified once a request passed"
+    );
+    let (_, index, firsts) = &r2.kept[&hash];
     assert!(
         index.get().is_some(),
         "the output's words are indexed once kept"
