@@ -571,9 +571,10 @@ impl Engine {
         // Every turn re-declares the whole history's names: keep this loop cheap (Fx hashing, no
         // clone for a name already counted).
         let mut kinds: rustc_hash::FxHashMap<&[String], &'static str> = Default::default();
-        // A text whose names the vault already knew in this generation adds nothing (its names'
-        // kinds in the stats then come from the vault, where the first declaration put them).
-        // A view taken before another request recorded the names is older: it does not skip.
+        // A text whose names an earlier view of the vault held adds nothing when this view holds
+        // that one too (its names' kinds in the stats then come from the vault, where the first
+        // declaration put them). A view taken before that one, by a concurrent request, does not
+        // skip.
         let known_to = |a: &Analysis| {
             matches!(*a.declared_known.lock().unwrap_or_else(|e| e.into_inner()),
                 Some((generation, seq)) if generation == view.generation() && view.seq_end() >= seq)
@@ -585,7 +586,7 @@ impl Engine {
         });
         let always = self.always.iter().map(|w| (&w[..], "always", None));
         for (words, kind, display) in declared.chain(always) {
-            if kinds.contains_key(words) || self.never.contains(words) || !renameable(words) {
+            if kinds.contains_key(words) || self.never_renamed(words) {
                 continue;
             }
             kinds.insert(words, kind);
@@ -925,7 +926,7 @@ impl Engine {
             }
             let all_known = a.declared.iter().all(|d| {
                 let w = &d.words[..];
-                self.never.contains(w) || !renameable(w) || view.name(w).is_some()
+                self.never_renamed(w) || view.name(w).is_some()
             });
             if all_known {
                 *a.declared_known.lock().unwrap_or_else(|e| e.into_inner()) =
@@ -1131,6 +1132,12 @@ impl Engine {
             pii: pii_count,
             egress,
         })
+    }
+
+    /// Whether a declared name is left as it is: listed in `[identifiers] never`, or not worth
+    /// renaming.
+    fn never_renamed(&self, words: &[String]) -> bool {
+        self.never.contains(words) || !renameable(words)
     }
 
     /// The first candidate (by attempt) whose first word is free; marks it taken.
