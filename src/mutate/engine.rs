@@ -663,7 +663,8 @@ impl Engine {
             };
             let text = inputs[i].text;
             let unknown = memo.as_ref().and_then(|m| unknown_to(m));
-            // A new name can occur in a text only if its first word does.
+            // A new name can occur in a text only in a token that holds all of its words. A
+            // long history holds the first words of most new names, far fewer of them whole.
             let missing: Option<Vec<&[String]>> =
                 memo.as_ref().zip(unknown.as_ref()).map(|(m, names)| {
                     if names.is_empty() {
@@ -672,7 +673,7 @@ impl Engine {
                     let words = m.words(text, &protected[i]);
                     names
                         .iter()
-                        .filter(|w| words.contains(word_hash(&w[0])))
+                        .filter(|w| words.may_hold(w))
                         .copied()
                         .collect()
                 });
@@ -1656,8 +1657,24 @@ impl WordIndex {
         WordIndex(index)
     }
 
-    fn contains(&self, word: u64) -> bool {
-        self.0.contains_key(&word)
+    /// Whether one token holds every word of `name` (lowercase words): where a name can occur.
+    fn may_hold(&self, name: &[String]) -> bool {
+        let mut lists = Vec::with_capacity(name.len());
+        for w in name {
+            match self.0.get(&word_hash(w)) {
+                Some(tokens) => lists.push(tokens),
+                None => return false,
+            }
+        }
+        let Some(shortest) = lists.iter().min_by_key(|l| l.len()) else {
+            return false;
+        };
+        // Each list is in text order, one entry per token.
+        shortest.iter().any(|t| {
+            lists
+                .iter()
+                .all(|l| l.binary_search_by_key(&t.start, |r| r.start).is_ok())
+        })
     }
 
     /// The tokens that hold any of `words`, in order.

@@ -501,49 +501,95 @@ proptest::proptest! {
     }
 }
 
-/// A memo that lacks names whose first words occur in its text, but which themselves do not, is
-/// kept as it is (no new rendering); its output equals a fresh pass, and the egress check still
-/// searches it for those names, in the tokens that hold their first words.
+/// Prose long enough for its output to be hashed, holding the tokens `userCache` and
+/// `fetchLedger`.
+fn memo_history() -> String {
+    format!(
+        "{}the userCache and fetchLedger appear here",
+        "Some words of prose to pass the size where outputs are hashed. ".repeat(6)
+    )
+}
+
+/// A turn of `history` (prose) and `code` (TypeScript).
+fn code_turn(e: &Engine, history: &str, code: &str) -> Redaction {
+    e.redact(&[
+        Input::text(history),
+        Input {
+            text: code.as_bytes(),
+            lang: lang::from_name("typescript"),
+            path: None,
+        },
+    ])
+    .unwrap()
+}
+
+/// What a fresh engine makes of `history` after turns declaring `codes` (`pad` trailing spaces,
+/// different for each caller, miss every memo).
+fn fresh_rewrite(history: &str, codes: &[&str], pad: usize) -> String {
+    let fresh = engine();
+    let history = format!("{history}{}", " ".repeat(pad));
+    let mut out = String::new();
+    for code in codes {
+        out = String::from_utf8(code_turn(&fresh, &history, code).texts[0].clone()).unwrap();
+    }
+    out.trim_end().to_string()
+}
+
+/// A memo whose tokens hold the first word of a name learned since, but no token all of its
+/// words, is reused as it is: neither matched again nor searched by the egress check.
+#[test]
+fn a_memo_whose_tokens_lack_a_new_names_words_is_reused_as_it_was() {
+    let e = engine();
+    let history = memo_history();
+    let turns = ["function fetchLedger() {}", "function userNameLookup() {}"];
+    let r1 = code_turn(&e, &history, turns[0]);
+    let first = String::from_utf8(r1.texts[0].clone()).unwrap();
+    assert_eq!(r1.egress_violation(&first), None);
+    r1.mark_egress_passed();
+    // `user` is in the history, `lookup` is not.
+    let r2 = code_turn(&e, &history, turns[1]);
+    let second = String::from_utf8(r2.texts[0].clone()).unwrap();
+    assert_eq!(second, first);
+    let hash = output_hash(second.as_bytes());
+    assert!(r2.patched.is_empty() && r2.kept.is_empty());
+    assert!(r2.reused.contains_key(&hash));
+    assert_eq!(r2.egress_violation(&second), None);
+    assert_eq!(fresh_rewrite(&history, &turns, 1), second);
+    // Where a token holds the name's words, the memo is matched again and the name found there.
+    let mention = format!("{history} and userNameLookup too");
+    let e2 = engine();
+    code_turn(&e2, &mention, turns[0]);
+    let r3 = code_turn(&e2, &mention, turns[1]);
+    let third = String::from_utf8(r3.texts[0].clone()).unwrap();
+    assert!(!third.contains("userNameLookup"), "{third}");
+    assert_eq!(fresh_rewrite(&mention, &turns, 2), third);
+}
+
+/// A memo that lacks names whose words all occur in one of its tokens, but which themselves do
+/// not, is kept as it is (no new rendering); its output equals a fresh pass, and the egress check
+/// still searches it for those names, in the tokens that hold their first words.
 #[test]
 fn a_memo_whose_tokens_match_as_before_is_kept_and_still_checked() {
     let e = engine();
-    let fresh = engine();
-    let history = format!(
-        "{}the userCache and fetchLedger appear here",
-        "Some words of prose to pass the size where outputs are hashed. ".repeat(6)
-    );
-    let turn = |e: &Engine, history: &str, code: &str| -> Redaction {
-        e.redact(&[
-            Input::text(history),
-            Input {
-                text: code.as_bytes(),
-                lang: lang::from_name("typescript"),
-                path: None,
-            },
-        ])
-        .unwrap()
-    };
+    let history = memo_history();
+    let turn = code_turn;
     let r1 = turn(&e, &history, "function fetchLedger() {}");
     let first = String::from_utf8(r1.texts[0].clone()).unwrap();
     assert_eq!(r1.egress_violation(&first), None);
     r1.mark_egress_passed();
-    // `userNameLookup` starts with `user`, which the history holds, but does not occur in it.
-    let r2 = turn(&e, &history, "function userNameLookup() {}");
+    // Both words of `cacheUser` are in the history's token `userCache`, but the name does not
+    // occur there.
+    let r2 = turn(&e, &history, "function cacheUser() {}");
     let second = String::from_utf8(r2.texts[0].clone()).unwrap();
     assert_eq!(second, first, "nothing new occurs in the history");
     let hash = output_hash(second.as_bytes());
     assert!(r2.patched.is_empty(), "a kept memo is not patched");
-    // What a fresh engine makes of the same turns (trailing spaces miss every memo).
-    turn(&fresh, &format!("{history} "), "function fetchLedger() {}");
-    let again = turn(
-        &fresh,
-        &format!("{history}  "),
-        "function userNameLookup() {}",
-    );
     assert_eq!(
-        String::from_utf8(again.texts[0].clone())
-            .unwrap()
-            .trim_end(),
+        fresh_rewrite(
+            &history,
+            &["function fetchLedger() {}", "function cacheUser() {}"],
+            1
+        ),
         second
     );
     // The output went out before, but names were learned since: searched where their first
@@ -552,11 +598,11 @@ fn a_memo_whose_tokens_match_as_before_is_kept_and_still_checked() {
     assert_eq!(r2.egress_violation(&second), None);
     // Not verified against the new names until a request that sent it passes: a retry of a
     // request that failed searches it whole.
-    let r3 = turn(&e, &history, "function userNameLookup() {}");
+    let r3 = turn(&e, &history, "function cacheUser() {}");
     assert!(!r3.reused.contains_key(&hash) && !r3.kept.contains_key(&hash));
     assert_eq!(r3.egress_violation(&second), None);
     r3.mark_egress_passed();
-    let r4 = turn(&e, &history, "function userNameLookup() {}");
+    let r4 = turn(&e, &history, "function cacheUser() {}");
     assert!(
         r4.reused.contains_key(&hash),
         "verified once a request passed"
@@ -566,7 +612,7 @@ fn a_memo_whose_tokens_match_as_before_is_kept_and_still_checked() {
         index.get().is_some(),
         "the output's words are indexed once kept"
     );
-    let leaked = second.replacen("userCache", "userNameLookup", 1);
+    let leaked = second.replacen("userCache", "cacheUser", 1);
     let leaked_words = WordIndex::new(leaked.as_bytes(), &[]);
     assert_eq!(
         r2.egress
