@@ -477,6 +477,13 @@ pub struct Engine {
 /// Below this much fresh code, a second thread costs more than it saves.
 const PARALLEL_MIN_BYTES: usize = 8 * 1024;
 
+/// A share of [`Engine::analyze`]'s work on new texts: parsing one code segment (by index into
+/// its jobs), or finding the protected spans of one text (by index into the new texts).
+enum Work {
+    Parse(usize),
+    Spans(usize),
+}
+
 impl Engine {
     /// An engine for `config`, naming with `key`, recording in `vault`.
     pub fn new(config: &Config, key: NamingKey, vault: Arc<Vault>) -> Result<Engine, Error> {
@@ -1265,16 +1272,10 @@ impl Engine {
             keys.iter().map(|&k| cache.get(k)).collect()
         };
         // Code segments of the texts not seen before, with their cache keys.
-        let mut fresh: Vec<(usize, Analysis)> = Vec::new();
+        let fresh: Vec<usize> = (0..inputs.len()).filter(|&i| done[i].is_none()).collect();
         let mut jobs: Vec<(usize, &'static Lang, std::borrow::Cow<'_, str>, u64)> = Vec::new();
-        for (i, input) in inputs.iter().enumerate() {
-            if done[i].is_some() {
-                continue;
-            }
-            let mut a = self.protected_spans(input);
-            collect_marker_words(input.text, &mut a.markers);
-            let slot = fresh.len();
-            fresh.push((i, a));
+        for (slot, &i) in fresh.iter().enumerate() {
+            let input = &inputs[i];
             let hint = input.lang.or_else(|| input.path.and_then(lang::from_path));
             let text = match String::from_utf8_lossy(input.text) {
                 std::borrow::Cow::Borrowed(t) => t,
@@ -1301,27 +1302,53 @@ impl Engine {
             let mut cache = self.segments.lock().unwrap_or_else(|e| e.into_inner());
             jobs.iter().map(|j| cache.get(j.3)).collect()
         };
-        let missing: Vec<usize> = (0..jobs.len()).filter(|&j| results[j].is_none()).collect();
+        let mut missing: Vec<usize> = (0..jobs.len()).filter(|&j| results[j].is_none()).collect();
         let missing_bytes: usize = missing.iter().map(|&j| jobs[j].2.len()).sum();
-        // Parsing is the floor: independent blocks go to every core. (A persistent pool, rayon's,
-        // was measured: no faster than threads spawned per request, which cost ~0.1 ms.)
-        let parsed: Vec<(usize, Arc<[Declared]>)> =
-            if missing.len() > 1 && missing_bytes >= PARALLEL_MIN_BYTES && parallel::cores() > 1 {
-                let out = Mutex::new(Vec::with_capacity(missing.len()));
-                parallel::on_every_core(&missing, |&j| {
-                    let d = declarations(jobs[j].1, &jobs[j].2);
-                    out.lock().unwrap_or_else(|e| e.into_inner()).push((j, d));
-                });
-                out.into_inner().unwrap_or_else(|e| e.into_inner())
-            } else {
-                missing
-                    .iter()
-                    .map(|&j| (j, declarations(jobs[j].1, &jobs[j].2)))
-                    .collect()
-            };
+        // Parsing is the floor: independent blocks go to every core, the biggest first, and the
+        // new texts' secrets, PII and terms are found meanwhile. (A persistent pool, rayon's, was
+        // measured: no faster than threads spawned per request, which cost ~0.1 ms.)
+        missing.sort_by_key(|&j| std::cmp::Reverse(jobs[j].2.len()));
+        let work: Vec<Work> = missing
+            .iter()
+            .map(|&j| Work::Parse(j))
+            .chain((0..fresh.len()).map(Work::Spans))
+            .collect();
+        let parsed = Mutex::new(Vec::with_capacity(missing.len()));
+        let spans = Mutex::new(Vec::with_capacity(fresh.len()));
+        let run = |w: &Work| match *w {
+            Work::Parse(j) => {
+                let d = declarations(jobs[j].1, &jobs[j].2);
+                parsed
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push((j, d));
+            }
+            Work::Spans(slot) => {
+                let input = &inputs[fresh[slot]];
+                let mut a = self.protected_spans(input);
+                collect_marker_words(input.text, &mut a.markers);
+                spans
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push((slot, a));
+            }
+        };
+        if !missing.is_empty() && missing_bytes >= PARALLEL_MIN_BYTES {
+            parallel::on_every_core(&work, run);
+        } else {
+            work.iter().for_each(run);
+        }
+        let mut fresh: Vec<(usize, Analysis)> = {
+            let mut spans = spans.into_inner().unwrap_or_else(|e| e.into_inner());
+            spans.sort_unstable_by_key(|(slot, _)| *slot);
+            spans
+                .into_iter()
+                .map(|(slot, a)| (fresh[slot], a))
+                .collect()
+        };
         {
             let mut cache = self.segments.lock().unwrap_or_else(|e| e.into_inner());
-            for (j, d) in parsed {
+            for (j, d) in parsed.into_inner().unwrap_or_else(|e| e.into_inner()) {
                 cache.put(jobs[j].3, d.clone(), jobs[j].2.len());
                 results[j] = Some(d);
             }

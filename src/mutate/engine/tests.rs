@@ -818,3 +818,61 @@ mod patching {
         }
     }
 }
+
+/// Several new texts big enough to be parsed on every core, each with its own secret: every
+/// text gets its own protected spans and names, as when it is rewritten alone.
+#[test]
+fn texts_analysed_side_by_side_keep_their_own_spans() {
+    let block = |lang: &str, n: usize| -> String {
+        (0..n)
+            .map(|i| match lang {
+                "ts" => format!(
+                    "function handleOrder{i}(count{i}: number) {{ return count{i} + 1; }}\n"
+                ),
+                _ => format!("def settle_invoice_{i}(amount_{i}):\n    return amount_{i} * 2\n"),
+            })
+            .collect()
+    };
+    let texts = [
+        format!(
+            "```ts\n{}const token = \"{}\";\n```",
+            block("ts", 90),
+            sample::expand("ghp_{36}", 11).unwrap()
+        ),
+        format!(
+            "```python\n{}API_KEY = \"{}\"\n```",
+            block("py", 90),
+            sample::expand("ghp_{36}", 12).unwrap()
+        ),
+        "Mail alice.smith@acme-corp.io when settle_invoice_3 and handleOrder4 fail.".to_string(),
+    ];
+    assert!(texts[0].len() + texts[1].len() >= PARALLEL_MIN_BYTES);
+    let together = engine()
+        .redact(&texts.each_ref().map(|t| Input::text(t)))
+        .unwrap();
+    // One engine per text, the declaring texts first, as the names' meaning depends on them.
+    let alone = engine();
+    let single: Vec<String> = texts
+        .iter()
+        .map(|t| {
+            String::from_utf8(alone.redact(&[Input::text(t)]).unwrap().texts[0].clone()).unwrap()
+        })
+        .collect();
+    for (i, out) in together.texts.iter().enumerate() {
+        let out = String::from_utf8(out.clone()).unwrap();
+        assert_eq!(out, single[i], "text {i}");
+    }
+    let first = String::from_utf8(together.texts[0].clone()).unwrap();
+    let second = String::from_utf8(together.texts[1].clone()).unwrap();
+    let third = String::from_utf8(together.texts[2].clone()).unwrap();
+    assert!(first.contains("PRETENSE_SECRET_") && !first.contains("ghp_"));
+    assert!(second.contains("PRETENSE_SECRET_") && !second.contains("ghp_"));
+    assert!(
+        !third.contains("alice.smith@acme-corp.io") && !third.contains("handleOrder4"),
+        "{third}"
+    );
+    assert_eq!(
+        together.secrets.iter().map(|h| h.input).collect::<Vec<_>>(),
+        [0, 1]
+    );
+}
