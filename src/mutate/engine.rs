@@ -114,6 +114,8 @@ pub struct Redaction {
     searched: Mutex<FxHashSet<u64>>,
     /// The memos this rewrite used or made, marked verified once the request passes egress.
     memos: Vec<Arc<Memo>>,
+    /// Index into `memos` by output hash.
+    memo_of: FxHashMap<u64, usize>,
 }
 
 impl Redaction {
@@ -158,6 +160,17 @@ impl Redaction {
                 .insert(hash);
         }
         self.egress.check(text.as_bytes(), names)
+    }
+
+    /// Where the caller keeps its encoding of `text` when `text` is the output of one of this
+    /// batch's memos: encoding it once serves every later turn that resends it. `None` for short
+    /// texts and those without a memo.
+    pub fn encoded(&self, text: &str) -> Option<&OnceLock<Vec<u8>>> {
+        if text.len() < ENCODED_MIN_BYTES {
+            return None;
+        }
+        let m = &self.memos[*self.memo_of.get(&output_hash(text.as_bytes()))?];
+        (m.output.as_slice() == text.as_bytes()).then_some(&*m.encoded)
     }
 
     /// Records that this request passed the egress check, so later turns may skip the name
@@ -314,7 +327,8 @@ struct Declared {
 
 /// Results by content hash, least recently used out first: agents resend the whole history every
 /// turn, so most of a request was analysed before. Bounded by entries and by the bytes of the
-/// texts behind them (an entry holds a rewritten copy and word sets: a few times its text), so a
+/// texts behind them (an entry holds a rewritten copy, its encoding and word sets: a few times its
+/// text), so a
 /// daemon that runs for weeks stays small.
 struct Cache<V: Clone> {
     map: HashMap<u64, (V, u64, usize)>,
@@ -473,6 +487,9 @@ pub struct Engine {
     texts: Mutex<Cache<Arc<Analysis>>>,
     secrets: Arc<SecretMemory>,
 }
+
+/// Outputs shorter than this are encoded afresh: looking them up would cost about as much.
+const ENCODED_MIN_BYTES: usize = 1024;
 
 /// Below this much fresh code, a second thread costs more than it saves.
 const PARALLEL_MIN_BYTES: usize = 8 * 1024;
@@ -768,6 +785,7 @@ impl Engine {
                     marks: marks.clone(),
                     output: m.output.clone(),
                     output_words: m.output_words.clone(),
+                    encoded: m.encoded.clone(),
                     hash: m.hash,
                     verified: std::sync::atomic::AtomicBool::new(verified),
                 });
@@ -1062,6 +1080,7 @@ impl Engine {
                         hash: output_hash(&out),
                         output: Arc::new(out.clone()),
                         output_words: Arc::default(),
+                        encoded: Arc::default(),
                         verified: std::sync::atomic::AtomicBool::new(false),
                     };
                     if let Some(old) = patched_from[i].take() {
@@ -1130,6 +1149,11 @@ impl Engine {
             patched,
             kept,
             searched: Mutex::default(),
+            memo_of: used_memos
+                .iter()
+                .enumerate()
+                .map(|(i, m)| (m.hash, i))
+                .collect(),
             memos: used_memos,
             texts,
             mapping: Arc::new(mapping),
@@ -1484,6 +1508,9 @@ struct Memo {
     /// The words of `output` (see [`WordIndex`]; no span protected), made when the egress check
     /// first needs them.
     output_words: Arc<OnceLock<WordIndex>>,
+    /// `output` as the caller encodes it on its way out (a JSON string, for the proxy), made the
+    /// first time and reused by every later turn that sends the output unchanged.
+    encoded: Arc<OnceLock<Vec<u8>>>,
     /// [`output_hash`] of `output`, computed once: the egress check looks outputs up by it.
     hash: u64,
     /// Set once a request that used this output passed the egress check.

@@ -1,18 +1,31 @@
 //! Compact JSON of a request body on its way out: the same bytes as `serde_json::to_vec`, written
 //! faster. A resent history is mostly long code strings full of newlines and quotes; serde_json
 //! escapes them a byte at a time through a writer call per escape, which cost a tenth of a turn.
-//! This writer skips eight bytes at a time to the next byte that needs an escape.
+//! This writer skips eight bytes at a time to the next byte that needs an escape, and copies the
+//! encoding of a text it wrote in an earlier turn when the engine kept one for it.
+
+use std::sync::OnceLock;
 
 use serde_json::Value;
 
 /// `v` as compact JSON, byte for byte what `serde_json::to_vec` gives.
 pub fn to_vec(v: &Value) -> Vec<u8> {
+    to_vec_with(v, &|_| None)
+}
+
+/// [`to_vec`], taking the encoding of a string value from `kept` where it gives a place for it:
+/// filled the first time, copied as it is afterwards (a resent history's long texts).
+pub fn to_vec_with<'k>(v: &Value, kept: &dyn Fn(&str) -> Option<&'k OnceLock<Vec<u8>>>) -> Vec<u8> {
     let mut out = Vec::with_capacity(4096);
-    write_value(v, &mut out);
+    write_value(v, &mut out, kept);
     out
 }
 
-fn write_value(v: &Value, out: &mut Vec<u8>) {
+fn write_value<'k>(
+    v: &Value,
+    out: &mut Vec<u8>,
+    kept: &dyn Fn(&str) -> Option<&'k OnceLock<Vec<u8>>>,
+) {
     match v {
         Value::Null => out.extend_from_slice(b"null"),
         Value::Bool(true) => out.extend_from_slice(b"true"),
@@ -23,14 +36,21 @@ fn write_value(v: &Value, out: &mut Vec<u8>) {
                 out.extend_from_slice(b"null");
             }
         }
-        Value::String(s) => write_str(s, out),
+        Value::String(s) => match kept(s) {
+            Some(cell) => out.extend_from_slice(cell.get_or_init(|| {
+                let mut encoded = Vec::new();
+                write_str(s, &mut encoded);
+                encoded
+            })),
+            None => write_str(s, out),
+        },
         Value::Array(items) => {
             out.push(b'[');
             for (i, item) in items.iter().enumerate() {
                 if i > 0 {
                     out.push(b',');
                 }
-                write_value(item, out);
+                write_value(item, out, kept);
             }
             out.push(b']');
         }
@@ -42,7 +62,7 @@ fn write_value(v: &Value, out: &mut Vec<u8>) {
                 }
                 write_str(k, out);
                 out.push(b':');
-                write_value(item, out);
+                write_value(item, out, kept);
             }
             out.push(b'}');
         }
@@ -120,6 +140,27 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
     use serde_json::json;
+
+    #[test]
+    fn a_kept_encoding_is_made_once_then_copied() {
+        let long = "line \"one\"\n\tline two\u{1}".repeat(40);
+        let v = json!({"messages": [{"content": long}, {"content": "short"}], "n": 1});
+        let cell = OnceLock::new();
+        let kept = |s: &str| (s == long).then_some(&cell);
+        assert_eq!(to_vec_with(&v, &kept), serde_json::to_vec(&v).unwrap());
+        assert_eq!(
+            cell.get().unwrap(),
+            &serde_json::to_vec(&Value::String(long.clone())).unwrap()
+        );
+        // Once made, the encoding is copied, not made again.
+        let stale = OnceLock::from(b"\"kept\"".to_vec());
+        let from_cell = |s: &str| (s == long).then_some(&stale);
+        let out = String::from_utf8(to_vec_with(&v, &from_cell)).unwrap();
+        assert_eq!(
+            out,
+            r#"{"messages":[{"content":"kept"},{"content":"short"}],"n":1}"#
+        );
+    }
 
     #[test]
     fn every_byte_that_needs_an_escape_is_found_in_every_position() {

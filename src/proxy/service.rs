@@ -541,7 +541,7 @@ async fn proxy(
     {
         obj.insert("model".into(), Value::String(m.clone()));
     }
-    let out = compact::to_vec(&body);
+    let out = compact::to_vec_with(&body, &|s| redaction.encoded(s));
 
     // Upstream.
     let uri = format!(

@@ -876,3 +876,30 @@ fn texts_analysed_side_by_side_keep_their_own_spans() {
         [0, 1]
     );
 }
+
+/// A memo's output has one place for the caller's encoding of it, kept across the turns that
+/// resend the output; short texts and texts without a memo have none.
+#[test]
+fn a_memo_keeps_its_outputs_encoding_across_turns() {
+    let e = engine();
+    let history = format!(
+        "{}the userCache and fetchLedger",
+        "Words of prose. ".repeat(80)
+    );
+    let code = "function fetchLedger() {}";
+    let r1 = code_turn(&e, &history, code);
+    let first = String::from_utf8(r1.texts[0].clone()).unwrap();
+    let cell = r1.encoded(&first).expect("a long memoized output");
+    cell.get_or_init(|| b"encoded once".to_vec());
+    assert!(r1.encoded(code).is_none(), "short");
+    assert!(r1.encoded(&format!("{first} ")).is_none(), "not an output");
+    let r2 = code_turn(&e, &history, code);
+    let second = String::from_utf8(r2.texts[0].clone()).unwrap();
+    assert_eq!(second, first);
+    assert_eq!(
+        r2.encoded(&second)
+            .and_then(OnceLock::get)
+            .map(Vec::as_slice),
+        Some(&b"encoded once"[..])
+    );
+}
