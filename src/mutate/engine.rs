@@ -328,8 +328,7 @@ struct Declared {
 /// Results by content hash, least recently used out first: agents resend the whole history every
 /// turn, so most of a request was analysed before. Bounded by entries and by the bytes of the
 /// texts behind them (an entry holds a rewritten copy, its encoding and word sets: a few times its
-/// text), so a
-/// daemon that runs for weeks stays small.
+/// text), so a daemon that runs for weeks stays small.
 struct Cache<V: Clone> {
     map: HashMap<u64, (V, u64, usize)>,
     tick: u64,
