@@ -36,12 +36,16 @@ fn write_value<'k>(
                 out.extend_from_slice(b"null");
             }
         }
-        Value::String(s) => match kept(s) {
-            Some(cell) => out.extend_from_slice(cell.get_or_init(|| {
-                let mut encoded = Vec::new();
-                write_str(s, &mut encoded);
-                encoded
-            })),
+        Value::String(s) => match kept(s).map(|cell| (cell, cell.get())) {
+            Some((_, Some(encoded))) => out.extend_from_slice(encoded),
+            Some((cell, None)) => {
+                let start = out.len();
+                write_str(s, out);
+                // A text of control characters encodes to six times its size: not worth keeping.
+                if out.len() - start <= 2 * s.len() + 2 {
+                    let _ = cell.set(out[start..].to_vec());
+                }
+            }
             None => write_str(s, out),
         },
         Value::Array(items) => {
@@ -160,6 +164,13 @@ mod tests {
             out,
             r#"{"messages":[{"content":"kept"},{"content":"short"}],"n":1}"#
         );
+        // An encoding much bigger than its text is written but not kept.
+        let controls = "\u{1}".repeat(2000);
+        let v = json!({ "content": controls });
+        let cell = OnceLock::new();
+        let kept = |s: &str| (s == controls).then_some(&cell);
+        assert_eq!(to_vec_with(&v, &kept), serde_json::to_vec(&v).unwrap());
+        assert!(cell.get().is_none());
     }
 
     #[test]

@@ -523,13 +523,13 @@ fn code_turn(e: &Engine, history: &str, code: &str) -> Redaction {
     .unwrap()
 }
 
-/// What a fresh engine makes of `history` after turns declaring `codes` (`pad` trailing spaces,
-/// different for each caller, miss every memo).
-fn fresh_rewrite(history: &str, codes: &[&str], pad: usize) -> String {
+/// What a fresh engine makes of `history` after turns declaring `codes`. Each turn's history has
+/// its own number of trailing spaces, so no turn finds a memo.
+fn fresh_rewrite(history: &str, codes: &[&str]) -> String {
     let fresh = engine();
-    let history = format!("{history}{}", " ".repeat(pad));
     let mut out = String::new();
-    for code in codes {
+    for (n, code) in codes.iter().enumerate() {
+        let history = format!("{history}{}", " ".repeat(n + 1));
         out = String::from_utf8(code_turn(&fresh, &history, code).texts[0].clone()).unwrap();
     }
     out.trim_end().to_string()
@@ -554,7 +554,7 @@ fn a_memo_whose_tokens_lack_a_new_names_words_is_reused_as_it_was() {
     assert!(r2.patched.is_empty() && r2.kept.is_empty());
     assert!(r2.reused.contains_key(&hash));
     assert_eq!(r2.egress_violation(&second), None);
-    assert_eq!(fresh_rewrite(&history, &turns, 1), second);
+    assert_eq!(fresh_rewrite(&history, &turns), second);
     // Where a token holds the name's words, the memo is matched again and the name found there.
     let mention = format!("{history} and userNameLookup too");
     let e2 = engine();
@@ -562,7 +562,7 @@ fn a_memo_whose_tokens_lack_a_new_names_words_is_reused_as_it_was() {
     let r3 = code_turn(&e2, &mention, turns[1]);
     let third = String::from_utf8(r3.texts[0].clone()).unwrap();
     assert!(!third.contains("userNameLookup"), "{third}");
-    assert_eq!(fresh_rewrite(&mention, &turns, 2), third);
+    assert_eq!(fresh_rewrite(&mention, &turns), third);
 }
 
 /// A memo that lacks names whose words all occur in one of its tokens, but which themselves do
@@ -587,8 +587,7 @@ fn a_memo_whose_tokens_match_as_before_is_kept_and_still_checked() {
     assert_eq!(
         fresh_rewrite(
             &history,
-            &["function fetchLedger() {}", "function cacheUser() {}"],
-            1
+            &["function fetchLedger() {}", "function cacheUser() {}"]
         ),
         second
     );
@@ -846,7 +845,8 @@ fn texts_analysed_side_by_side_keep_their_own_spans() {
         ),
         "Mail alice.smith@acme-corp.io when settle_invoice_3 and handleOrder4 fail.".to_string(),
     ];
-    assert!(texts[0].len() + texts[1].len() >= PARALLEL_MIN_BYTES);
+    // Enough code to be parsed on every core (the fences and the secrets' lines aside).
+    assert!(block("ts", 90).len() + block("py", 90).len() >= PARALLEL_MIN_BYTES);
     let together = engine()
         .redact(&texts.each_ref().map(|t| Input::text(t)))
         .unwrap();
