@@ -62,8 +62,10 @@ fn main() {
         let big = one.repeat(2_000_000 / one.len() + 1);
         let mb = big.len() as f64 / 1e6;
         let declarations = lang.analyze(&big).declarations.len();
+        // The grammar first: asking for it sets tree-sitter's allocator.
+        let grammar = lang.grammar();
         let mut parser = tree_sitter::Parser::new();
-        parser.set_language(&lang.grammar()).expect("grammar");
+        parser.set_language(&grammar).expect("grammar");
         let parse = best_of_3(|| {
             parser.parse(&big, None);
         });

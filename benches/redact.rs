@@ -120,8 +120,10 @@ fn real_code() -> Vec<(String, &'static str, String)> {
 /// One row: bare parse, parse + declarations query, and a fresh engine's redact of `code`.
 fn row(label: &str, lang_name: &str, code: &str) {
     let lang = pretense::lang::from_name(lang_name).expect("language");
+    // The grammar first: asking for it sets tree-sitter's allocator.
+    let grammar = lang.grammar();
     let mut parser = tree_sitter::Parser::new();
-    parser.set_language(&lang.grammar()).expect("grammar");
+    parser.set_language(&grammar).expect("grammar");
     let parse = best(5, || {
         let _ = parser.parse(code, None);
     });

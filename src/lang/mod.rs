@@ -268,8 +268,10 @@ pub struct Analysis {
 }
 
 impl Lang {
-    /// The tree-sitter grammar.
+    /// The tree-sitter grammar. Ask for it before making a `tree_sitter::Parser`: the first
+    /// call sets tree-sitter's allocator (see `alloc`).
     pub fn grammar(&self) -> tree_sitter::Language {
+        crate::alloc::tree_sitter_on_mimalloc();
         (self.grammar)()
     }
 

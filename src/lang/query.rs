@@ -128,7 +128,7 @@ pub(crate) fn compile(lang: &Lang) -> Result<Compiled, QueryFileError> {
         }
     }
 
-    let language: tree_sitter::Language = (lang.grammar)();
+    let language = lang.grammar();
     let query = Query::new(&language, &source).map_err(|e| {
         let (file, line) = locate(e.row);
         QueryFileError {
@@ -180,8 +180,10 @@ thread_local! {
 /// Parses `source` with `lang`'s grammar, reusing this thread's parser.
 fn parse(lang: &Lang, source: &str) -> Option<Tree> {
     let fresh = || -> Option<Parser> {
+        // The grammar before the parser: getting it sets tree-sitter's allocator (see `alloc`).
+        let language = &lang.compiled().language;
         let mut parser = Parser::new();
-        parser.set_language(&lang.compiled().language).ok()?;
+        parser.set_language(language).ok()?;
         Some(parser)
     };
     PARSERS.with(|cell| match cell.try_borrow_mut() {
