@@ -348,6 +348,22 @@ impl Lookup for View {
 /// a lookup visits a handful of layers.
 const MERGE_RATIO: usize = 4;
 const MAX_LAYERS: usize = 4;
+/// Merges wait for [`Vault::settle`], off the request's path, while at most this many layers
+/// are waiting; past that, recording merges as it goes.
+const MAX_WAITING: usize = 8;
+
+/// Whether the top two layers are due to be merged (see `MERGE_RATIO`).
+fn merge_due(layers: &[Arc<Snapshot>]) -> bool {
+    matches!(layers, [.., below, top]
+        if top.entries.len() * MERGE_RATIO >= below.entries.len() || layers.len() > MAX_LAYERS)
+}
+
+/// One layer holding `below`'s entries, then `top`'s, numbered as they were.
+fn merged(below: &Snapshot, top: &Snapshot) -> Snapshot {
+    let mut entries = below.entries.clone();
+    entries.extend(top.entries.iter().cloned());
+    Snapshot::build(entries, below.first_seq)
+}
 
 struct Cached {
     /// `PRAGMA data_version` when loaded: another process's commit changes it.
@@ -365,6 +381,8 @@ pub struct Vault {
     /// When this process last refreshed each entry's `last_seen` (the snapshots keep the value
     /// they were loaded with).
     touched: Mutex<std::collections::HashMap<String, i64>>,
+    /// Held by the one [`Vault::settle`] at work.
+    settling: Mutex<()>,
 }
 
 impl std::fmt::Debug for Vault {
@@ -444,6 +462,7 @@ impl Vault {
                 layers: Vec::new(),
             }),
             touched: Mutex::new(std::collections::HashMap::new()),
+            settling: Mutex::new(()),
         };
         vault.reload(true)?;
         Ok(vault)
@@ -523,14 +542,50 @@ impl Vault {
             .last()
             .map_or(0, |l| l.first_seq + l.entries.len() as u64);
         layers.push(Arc::new(Snapshot::build(stored.to_vec(), first)));
-        while let [.., below, top] = layers.as_slice()
-            && (top.entries.len() * MERGE_RATIO >= below.entries.len() || layers.len() > MAX_LAYERS)
-        {
-            let mut entries = below.entries.clone();
-            entries.extend(top.entries.iter().cloned());
-            let merged = Snapshot::build(entries, below.first_seq);
-            layers.truncate(layers.len() - 2);
-            layers.push(Arc::new(merged));
+        // Merging rebuilds up to the whole vault: left to `settle`, unless too many wait.
+        if layers.len() <= MAX_LAYERS + MAX_WAITING {
+            return;
+        }
+        while merge_due(layers) {
+            let n = layers.len();
+            let m = merged(&layers[n - 2], &layers[n - 1]);
+            layers.truncate(n - 2);
+            layers.push(Arc::new(m));
+        }
+    }
+
+    /// True when layers wait to be merged: call [`Vault::settle`], off the request's path.
+    pub fn unsettled(&self) -> bool {
+        merge_due(&self.cached.read().unwrap_or_else(|e| e.into_inner()).layers)
+    }
+
+    /// Merges the layers that recording left waiting. Builds outside the lock, so requests go on
+    /// reading (and recording) meanwhile; a merge that a reload or another merge overtook is
+    /// dropped. Views taken before keep the layers they hold.
+    pub fn settle(&self) {
+        // One settler at a time: a second would only build the same merge again.
+        let Ok(_one) = self.settling.try_lock() else {
+            return;
+        };
+        loop {
+            let (below, top) = {
+                let c = self.cached.read().unwrap_or_else(|e| e.into_inner());
+                if !merge_due(&c.layers) {
+                    return;
+                }
+                let n = c.layers.len();
+                (c.layers[n - 2].clone(), c.layers[n - 1].clone())
+            };
+            let m = Arc::new(merged(&below, &top));
+            let mut c = self.cached.write().unwrap_or_else(|e| e.into_inner());
+            // Still side by side, whatever was recorded above them since.
+            if let Some(i) = c
+                .layers
+                .windows(2)
+                .position(|w| Arc::ptr_eq(&w[0], &below) && Arc::ptr_eq(&w[1], &top))
+            {
+                c.layers.splice(i..i + 2, [m]);
+            }
         }
     }
 
@@ -833,6 +888,13 @@ mod tests {
                 .map(|i| name(&display(b, i), &format!("zqb{b}x{i}")))
                 .collect();
             v.record(batch, &[], &|_, _| unreachable!()).unwrap();
+            // Merges wait for `settle`, a bounded number of them; a daemon settles after each
+            // request, this test after every third batch.
+            let settled = b % 3 == 2;
+            if settled {
+                v.settle();
+                assert!(!v.unsettled());
+            }
             let view = v.view().unwrap();
             // A layer still there, by its mark, holds every name of it at the same id; a layer
             // whose mark fails was merged: gone, or grown by the layers above it.
@@ -854,11 +916,12 @@ mod tests {
                     );
                 }
             }
-            assert!(
-                view.parts.len() <= MAX_LAYERS,
-                "{} layers",
-                view.parts.len()
-            );
+            let most = if settled {
+                MAX_LAYERS
+            } else {
+                MAX_LAYERS + MAX_WAITING
+            };
+            assert!(view.parts.len() <= most, "{} layers", view.parts.len());
             assert_eq!(view.generation(), generation, "merging is not a reload");
             assert!(view.name(&words(b, 0)).is_some());
             assert!(
@@ -873,6 +936,51 @@ mod tests {
         let since: Vec<&[String]> = view.names_since(seq_at[40]).collect();
         assert_eq!(since.first().copied(), Some(words(40, 0).as_slice()));
         assert_eq!(since.len(), (40..60).map(|b| 1 + b % 7 * 5).sum::<usize>());
+    }
+
+    #[test]
+    fn settling_beside_recording_loses_no_layer() {
+        let v = Vault::open_in_memory().unwrap();
+        let display = |t: usize, b: usize, i: usize| format!("thread{t}_batch{b}_name{i}");
+        std::thread::scope(|s| {
+            for t in 0..2 {
+                let v = &v;
+                s.spawn(move || {
+                    for b in 0..40 {
+                        let batch: Vec<Entry> = (0..1 + b % 5 * 7)
+                            .map(|i| name(&display(t, b, i), &format!("zqt{t}b{b}x{i}")))
+                            .collect();
+                        v.record(batch, &[], &|_, _| unreachable!()).unwrap();
+                    }
+                });
+            }
+            s.spawn(|| {
+                for _ in 0..200 {
+                    v.settle();
+                    std::thread::yield_now();
+                }
+            });
+        });
+        v.settle();
+        let view = v.view().unwrap();
+        assert!(
+            view.parts.len() <= MAX_LAYERS,
+            "{} layers",
+            view.parts.len()
+        );
+        let total: usize = 2 * (0..40).map(|b| 1 + b % 5 * 7).sum::<usize>();
+        assert_eq!(view.entries().count(), total);
+        assert_eq!(view.seq_end() as usize, total);
+        // Sequence numbers run on from layer to layer, as they did when merged while recording.
+        for w in view.parts.windows(2) {
+            assert_eq!(w[1].first_seq, w[0].first_seq + w[0].entries.len() as u64);
+        }
+        for t in 0..2 {
+            for b in 0..40 {
+                let words = super::super::words::words_of(&display(t, b, 0));
+                assert!(view.name(&words).is_some(), "thread {t} batch {b} lost");
+            }
+        }
     }
 
     #[test]

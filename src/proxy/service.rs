@@ -511,6 +511,11 @@ async fn proxy(
             )))
         })?;
     let rewrite_took = started.elapsed();
+    // The vault's layers learned this request's names; merging them is not this request's work.
+    if state.engine.vault().unsettled() {
+        let engine = state.engine.clone();
+        tokio::task::spawn_blocking(move || engine.vault().settle());
+    }
     let (mut body, redaction) = match rewritten {
         Ok(r) => r,
         Err(e) => {
