@@ -10,13 +10,18 @@ use serde_json::Value;
 
 /// `v` as compact JSON, byte for byte what `serde_json::to_vec` gives.
 pub fn to_vec(v: &Value) -> Vec<u8> {
-    to_vec_with(v, &|_| None)
+    to_vec_with(v, 4096, &|_| None)
 }
 
 /// [`to_vec`], taking the encoding of a string value from `kept` where it gives a place for it:
-/// filled the first time, copied as it is afterwards (a resent history's long texts).
-pub fn to_vec_with<'k>(v: &Value, kept: &dyn Fn(&str) -> Option<&'k OnceLock<Vec<u8>>>) -> Vec<u8> {
-    let mut out = Vec::with_capacity(4096);
+/// filled the first time, copied as it is afterwards (a resent history's long texts). `expected`
+/// bytes are reserved up front: growing a 200 KB body by doubling copies it over again.
+pub fn to_vec_with<'k>(
+    v: &Value,
+    expected: usize,
+    kept: &dyn Fn(&str) -> Option<&'k OnceLock<Vec<u8>>>,
+) -> Vec<u8> {
+    let mut out = Vec::with_capacity(expected);
     write_value(v, &mut out, kept);
     out
 }
@@ -151,7 +156,7 @@ mod tests {
         let v = json!({"messages": [{"content": long}, {"content": "short"}], "n": 1});
         let cell = OnceLock::new();
         let kept = |s: &str| (s == long).then_some(&cell);
-        assert_eq!(to_vec_with(&v, &kept), serde_json::to_vec(&v).unwrap());
+        assert_eq!(to_vec_with(&v, 16, &kept), serde_json::to_vec(&v).unwrap());
         assert_eq!(
             cell.get().unwrap(),
             &serde_json::to_vec(&Value::String(long.clone())).unwrap()
@@ -159,7 +164,7 @@ mod tests {
         // Once made, the encoding is copied, not made again.
         let stale = OnceLock::from(b"\"kept\"".to_vec());
         let from_cell = |s: &str| (s == long).then_some(&stale);
-        let out = String::from_utf8(to_vec_with(&v, &from_cell)).unwrap();
+        let out = String::from_utf8(to_vec_with(&v, 16, &from_cell)).unwrap();
         assert_eq!(
             out,
             r#"{"messages":[{"content":"kept"},{"content":"short"}],"n":1}"#
@@ -169,7 +174,7 @@ mod tests {
         let v = json!({ "content": controls });
         let cell = OnceLock::new();
         let kept = |s: &str| (s == controls).then_some(&cell);
-        assert_eq!(to_vec_with(&v, &kept), serde_json::to_vec(&v).unwrap());
+        assert_eq!(to_vec_with(&v, 16, &kept), serde_json::to_vec(&v).unwrap());
         assert!(cell.get().is_none());
     }
 

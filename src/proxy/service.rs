@@ -546,7 +546,9 @@ async fn proxy(
     {
         obj.insert("model".into(), Value::String(m.clone()));
     }
-    let out = compact::to_vec_with(&body, &|s| redaction.encoded(s));
+    // Replacement names are about as long as the originals: the body keeps its size.
+    let expected = raw.len() + raw.len() / 16 + 256;
+    let out = compact::to_vec_with(&body, expected, &|s| redaction.encoded(s));
 
     // Upstream.
     let uri = format!(
