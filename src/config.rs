@@ -100,6 +100,12 @@ pub struct Route {
     pub prefix: String,
     pub url: String,
     pub strip_prefix: bool,
+    /// The environment variable that holds this endpoint's API key, sent as
+    /// `Authorization: Bearer`. The client's own credentials, meant for OpenAI, never go to a
+    /// route unless `forward_auth` says so.
+    pub api_key_env: String,
+    /// Send the client's credentials on (when the key the client holds is this endpoint's).
+    pub forward_auth: bool,
 }
 
 /// What happens to a request that carries a secret.
@@ -257,6 +263,11 @@ impl Config {
         for (i, route) in self.routes.iter().enumerate() {
             if route.prefix.is_empty() {
                 return Err(invalid(format!("route[{i}].prefix is empty")));
+            }
+            if !route.api_key_env.is_empty() && route.forward_auth {
+                return Err(invalid(format!(
+                    "route[{i}] sets both api_key_env and forward_auth: choose the key it gets"
+                )));
             }
             if !(route.url.starts_with("http://") || route.url.starts_with("https://")) {
                 return Err(invalid(format!(
@@ -432,5 +443,12 @@ max_file_bytes = 5
         .unwrap_err()
         .to_string();
         assert!(err.contains("route[0].url"), "{err}");
+        let err = Config::parse(
+            "[[route]]\nprefix = \"x/\"\nurl = \"http://h\"\napi_key_env = \"K\"\nforward_auth = true\n",
+            Path::new("c"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("both api_key_env and forward_auth"), "{err}");
     }
 }

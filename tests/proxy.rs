@@ -628,7 +628,9 @@ async fn openai_chat_round_trip_with_streamed_tool_calls() {
 async fn chat_routing_by_model_prefix() {
     let anthropic_up = FakeUpstream::start().await;
     let local = FakeUpstream::start().await;
-    let local_url = local.url();
+    let router = FakeUpstream::start().await;
+    let mine = FakeUpstream::start().await;
+    let (local_url, router_url, mine_url) = (local.url(), router.url(), mine.url());
     let anthropic_url = anthropic_up.url();
     let h = Harness::start(move |c| {
         c.upstream.anthropic = anthropic_url;
@@ -636,24 +638,53 @@ async fn chat_routing_by_model_prefix() {
             prefix: "ollama/".into(),
             url: format!("{local_url}/v1"),
             strip_prefix: true,
+            ..Default::default()
+        });
+        // A key of its own, from the environment: cargo sets CARGO_PKG_NAME for test processes
+        // (a variable this test need not set, which would race the other tests' threads).
+        c.routes.push(pretense::config::Route {
+            prefix: "router/".into(),
+            url: router_url,
+            api_key_env: "CARGO_PKG_NAME".into(),
+            ..Default::default()
+        });
+        c.routes.push(pretense::config::Route {
+            prefix: "mine/".into(),
+            url: mine_url,
+            forward_auth: true,
+            ..Default::default()
         });
     })
     .await;
-    for (model, who) in [
-        ("claude-haiku-4-5", "anthropic"),
-        ("ollama/llama3", "local"),
-        ("gpt-4o", "openai"),
+    let client_key = "Bearer sk-client-key-for-openai";
+    let own_key = format!("Bearer {}", env!("CARGO_PKG_NAME"));
+    for (model, who, expected_auth) in [
+        ("claude-haiku-4-5", "anthropic", Some(client_key)),
+        ("ollama/llama3", "local", None),
+        ("router/some-model", "router", Some(own_key.as_str())),
+        ("mine/model", "mine", Some(client_key)),
+        ("gpt-4o", "openai", Some(client_key)),
     ] {
-        let a = post(
-            &h,
+        let a = send(
+            &h.url,
+            "POST",
             "/v1/chat/completions",
-            json!({"model": model, "messages": [{"role": "user", "content": "hi"}]}),
+            &[
+                ("content-type", "application/json"),
+                ("authorization", client_key),
+                ("openai-organization", "org-client"),
+            ],
+            json!({"model": model, "messages": [{"role": "user", "content": "hi"}]})
+                .to_string()
+                .into_bytes(),
         )
         .await;
         assert_eq!(a.status, 200, "{model}: {}", a.text());
         let (up, expected_model) = match who {
             "anthropic" => (&anthropic_up, model),
             "local" => (&local, "llama3"),
+            "router" => (&router, model),
+            "mine" => (&mine, model),
             _ => (&h.upstream, model),
         };
         let got = up.received();
@@ -662,6 +693,14 @@ async fn chat_routing_by_model_prefix() {
             .unwrap_or_else(|| panic!("{model} went to {who}"));
         assert_eq!(last.path, "/v1/chat/completions");
         assert_eq!(last.json.as_ref().unwrap()["model"], expected_model);
+        // The client's OpenAI credentials reach a route only when it forwards them.
+        assert_eq!(last.header("authorization"), expected_auth, "{model}");
+        let org = last.header("openai-organization");
+        assert_eq!(
+            org.is_some(),
+            expected_auth == Some(client_key),
+            "{model}: {org:?}"
+        );
     }
     h.stop().await;
 }
@@ -1084,6 +1123,7 @@ async fn own_endpoints_health_scan_audit_models_and_probes() {
             prefix: "dead/".into(),
             url: format!("http://127.0.0.1:{closed}/v1"),
             strip_prefix: true,
+            ..Default::default()
         })
     })
     .await;

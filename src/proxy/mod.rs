@@ -55,6 +55,8 @@ pub struct Settings {
     pub anthropic: String,
     pub openai: String,
     pub routes: Vec<Route>,
+    /// Each route's key, read from its `api_key_env` (marked sensitive: `Debug` hides it).
+    pub route_keys: Vec<Option<http::HeaderValue>>,
     pub connect_timeout: Duration,
     pub first_byte_timeout: Duration,
     pub idle_timeout: Duration,
@@ -79,6 +81,7 @@ impl Settings {
                     ..r.clone()
                 })
                 .collect(),
+            route_keys: c.routes.iter().map(|r| route_key(&r.api_key_env)).collect(),
             connect_timeout: Duration::from_secs(c.upstream.connect_timeout_s.max(1)),
             first_byte_timeout: Duration::from_secs(c.upstream.first_byte_timeout_s.max(1)),
             idle_timeout: Duration::from_secs(c.upstream.idle_timeout_s.max(1)),
@@ -115,9 +118,27 @@ impl Settings {
                 .ok()
                 .filter(|u| u.scheme().is_some() && u.host().is_some())
                 .ok_or_else(|| format!("route[{i}] url {:?} is not a valid http(s) URL", r.url))?;
+            if !r.api_key_env.is_empty() && self.route_keys.get(i).is_none_or(Option::is_none) {
+                return Err(format!(
+                    "route[{i}] api_key_env names {}, which is not set (or not usable in a header): \
+                     export it before `pretense start`",
+                    r.api_key_env
+                ));
+            }
         }
         Ok(())
     }
+}
+
+/// `Bearer <key>` from the environment variable `var`; `None` when unnamed, unset or unusable.
+fn route_key(var: &str) -> Option<http::HeaderValue> {
+    if var.is_empty() {
+        return None;
+    }
+    let key = std::env::var(var).ok().filter(|k| !k.trim().is_empty())?;
+    let mut value = http::HeaderValue::from_str(&format!("Bearer {}", key.trim())).ok()?;
+    value.set_sensitive(true);
+    Some(value)
 }
 
 /// A base URL without a trailing slash or `/v1` (both are tolerated in config).
@@ -168,6 +189,34 @@ mod tests {
         ] {
             assert!(!is_loopback_host(h), "{h}");
         }
+    }
+
+    #[test]
+    fn a_routes_key_comes_from_its_variable_and_stays_out_of_debug_output() {
+        let mut c = Config::default();
+        c.routes.push(Route {
+            prefix: "r/".into(),
+            url: "http://127.0.0.1:1".into(),
+            // Set by cargo for test processes; a variable of our own would need `set_var`,
+            // which races other tests' threads.
+            api_key_env: "CARGO_PKG_NAME".into(),
+            ..Route::default()
+        });
+        let s = Settings::from_config(&c);
+        assert!(s.validate().is_ok());
+        let key = s.route_keys[0].as_ref().expect("key read");
+        assert_eq!(
+            key.to_str().unwrap(),
+            concat!("Bearer ", env!("CARGO_PKG_NAME"))
+        );
+        assert!(!format!("{s:?}").contains("Bearer"), "{s:?}");
+
+        c.routes[0].api_key_env = "PRETENSE_TEST_VARIABLE_NOBODY_SETS".into();
+        let err = Settings::from_config(&c).validate().unwrap_err();
+        assert!(
+            err.contains("route[0] api_key_env names PRETENSE_TEST_VARIABLE_NOBODY_SETS"),
+            "{err}"
+        );
     }
 
     #[test]

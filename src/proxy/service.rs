@@ -314,16 +314,41 @@ struct Target {
     base: String,
     /// A model name to send instead (a route with `strip_prefix`).
     model: Option<String>,
+    /// What a route sends for credentials; `None` for the built-in providers, which get the
+    /// client's.
+    credentials: Option<RouteCredentials>,
 }
+
+/// The credentials a `[[route]]` gets.
+enum RouteCredentials {
+    /// The client's, as sent (`forward_auth`).
+    Client,
+    /// Its own key (`api_key_env`), or none: never the client's, which are meant for OpenAI.
+    Own(Option<HeaderValue>),
+}
+
+/// Headers that carry a client's credentials for a provider.
+const CREDENTIALS: &[&str] = &[
+    "authorization",
+    "x-api-key",
+    "api-key",
+    "openai-organization",
+    "openai-project",
+];
 
 fn target(s: &Settings, api: Api, model: &str) -> Target {
     if api != Api::Anthropic {
-        for r in &s.routes {
+        for (i, r) in s.routes.iter().enumerate() {
             if model.starts_with(&r.prefix) {
                 return Target {
                     provider: "custom",
                     base: r.url.clone(),
                     model: r.strip_prefix.then(|| model[r.prefix.len()..].to_string()),
+                    credentials: Some(if r.forward_auth {
+                        RouteCredentials::Client
+                    } else {
+                        RouteCredentials::Own(s.route_keys.get(i).cloned().flatten())
+                    }),
                 };
             }
         }
@@ -333,16 +358,19 @@ fn target(s: &Settings, api: Api, model: &str) -> Target {
             provider: "anthropic",
             base: s.anthropic.clone(),
             model: None,
+            credentials: None,
         },
         Api::OpenAiChat if model.starts_with("claude") => Target {
             provider: "anthropic",
             base: s.anthropic.clone(),
             model: None,
+            credentials: None,
         },
         _ => Target {
             provider: "openai",
             base: s.openai.clone(),
             model: None,
+            credentials: None,
         },
     }
 }
@@ -558,10 +586,18 @@ async fn proxy(
         query.map(|q| format!("?{q}")).unwrap_or_default()
     );
     let mut builder = Request::builder().method(Method::POST).uri(&uri);
+    let own_credentials = match &target.credentials {
+        Some(RouteCredentials::Own(key)) => Some(key),
+        Some(RouteCredentials::Client) | None => None,
+    };
     for (name, value) in parts.headers.iter() {
-        if !DROP_REQUEST.contains(&name.as_str()) {
+        let credential = own_credentials.is_some() && CREDENTIALS.contains(&name.as_str());
+        if !DROP_REQUEST.contains(&name.as_str()) && !credential {
             builder = builder.header(name, value);
         }
+    }
+    if let Some(Some(key)) = own_credentials {
+        builder = builder.header(header::AUTHORIZATION, key.clone());
     }
     builder = builder
         .header(header::ACCEPT_ENCODING, "identity")
