@@ -600,6 +600,10 @@ impl Engine {
         // Every turn re-declares the whole history's names: keep this loop cheap (Fx hashing, no
         // clone for a name already counted).
         let mut kinds: rustc_hash::FxHashMap<&[String], &'static str> = Default::default();
+        // The same kinds for the names the vault holds, by where they are in this view: the stats
+        // below look up every name a long history meets, and two numbers hash faster than words.
+        let mut kinds_in_view: rustc_hash::FxHashMap<(usize, usize), &'static str> =
+            Default::default();
         // A text whose names an earlier view of the vault held adds nothing when this view holds
         // that one too (its names' kinds in the stats then come from the vault, where the first
         // declaration put them). A view taken before that one, by a concurrent request, does not
@@ -619,7 +623,8 @@ impl Engine {
                 continue;
             }
             kinds.insert(words, kind);
-            if view.name(words).is_some() {
+            if let Some(place) = view.locate(words) {
+                kinds_in_view.insert(place, kind);
                 continue;
             }
             let id = request.add(words.to_vec());
@@ -1104,8 +1109,8 @@ impl Engine {
         for &(layer, id) in &occurring {
             let words = layer_list[layer].words(id);
             let kind = if layer < req_layer {
-                kinds
-                    .get(words)
+                kinds_in_view
+                    .get(&(layer, id))
                     .copied()
                     .unwrap_or(view.entry(layer, id).kind.as_str())
             } else {

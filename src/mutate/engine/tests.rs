@@ -903,3 +903,48 @@ fn a_memo_keeps_its_outputs_encoding_across_turns() {
         Some(&b"encoded once"[..])
     );
 }
+
+#[test]
+fn stats_count_each_name_by_this_requests_kind_else_the_vaults() {
+    let e = engine();
+    let (_, first) = redact_one(&e, "class LedgerStore {}\n", Some("typescript"));
+    assert_eq!(
+        first.identifiers.get("class"),
+        Some(&1),
+        "{:?}",
+        first.identifiers
+    );
+    // Declared again, as a function this time, next to a new name: this request's kind wins
+    // over the vault's for the known name, and the new name counts by its own.
+    let (_, again) = redact_one(
+        &e,
+        "function LedgerStore() {}\nconst pendingTotal = 1;\n",
+        Some("typescript"),
+    );
+    assert_eq!(
+        again.identifiers.get("function"),
+        Some(&1),
+        "{:?}",
+        again.identifiers
+    );
+    assert_eq!(
+        again.identifiers.get("class"),
+        None,
+        "{:?}",
+        again.identifiers
+    );
+    assert_eq!(
+        again.identifiers.values().sum::<usize>(),
+        2,
+        "{:?}",
+        again.identifiers
+    );
+    // Only mentioned: the vault's kind, from the first declaration.
+    let (_, mention) = redact_one(&e, "Why does LedgerStore leak?", None);
+    assert_eq!(
+        mention.identifiers.get("class"),
+        Some(&1),
+        "{:?}",
+        mention.identifiers
+    );
+}
