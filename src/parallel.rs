@@ -17,7 +17,7 @@ pub fn cores() -> usize {
 /// Runs `work` on each item, spread over the machine's cores when there is more than one item;
 /// the calling thread takes a share, so no item waits for a busy pool: the caller does them all
 /// if need be. It then waits until a pool thread has run the helper it queued, which finds nothing
-/// left; with every pool thread busy on other requests' long items (three or more heavy requests
+/// left; with every pool thread busy on other requests' long items (five or more heavy requests
 /// at once on two cores), that wait is the one cost of sharing the pool.
 pub fn on_every_core<T: Sync>(items: &[T], work: impl Fn(&T) + Sync) {
     let threads = cores().min(items.len());
@@ -31,10 +31,29 @@ pub fn on_every_core<T: Sync>(items: &[T], work: impl Fn(&T) + Sync) {
             work(item);
         }
     };
-    rayon::in_place_scope(|s| {
+    let Some(pool) = pool() else {
+        worker();
+        return;
+    };
+    pool.in_place_scope(|s| {
         for _ in 1..threads {
             s.spawn(|_| worker());
         }
         worker();
     });
+}
+
+/// The helpers: twice as many threads as cores, so that a request's helper rarely queues behind
+/// other requests' long items (the OS shares the cores among them, as it did among threads
+/// spawned per request). `None` if no thread could be started: the caller then does it all.
+fn pool() -> Option<&'static rayon::ThreadPool> {
+    static POOL: OnceLock<Option<rayon::ThreadPool>> = OnceLock::new();
+    POOL.get_or_init(|| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(cores() * 2)
+            .thread_name(|i| format!("pretense-worker-{i}"))
+            .build()
+            .ok()
+    })
+    .as_ref()
 }

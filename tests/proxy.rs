@@ -640,12 +640,12 @@ async fn chat_routing_by_model_prefix() {
             strip_prefix: true,
             ..Default::default()
         });
-        // A key of its own, from the environment: cargo sets CARGO_PKG_NAME for test processes
-        // (a variable this test need not set, which would race the other tests' threads).
+        // A key of its own, from the environment: PATH, which every process has (a variable
+        // of this test's own would need `set_var`, which races the other tests' threads).
         c.routes.push(pretense::config::Route {
             prefix: "router/".into(),
             url: router_url,
-            api_key_env: "CARGO_PKG_NAME".into(),
+            api_key_env: "PATH".into(),
             ..Default::default()
         });
         c.routes.push(pretense::config::Route {
@@ -657,7 +657,7 @@ async fn chat_routing_by_model_prefix() {
     })
     .await;
     let client_key = "Bearer sk-client-key-for-openai";
-    let own_key = format!("Bearer {}", env!("CARGO_PKG_NAME"));
+    let own_key = format!("Bearer {}", std::env::var("PATH").expect("PATH").trim());
     for (model, who, expected_auth) in [
         ("claude-haiku-4-5", "anthropic", Some(client_key)),
         ("ollama/llama3", "local", None),
@@ -672,7 +672,10 @@ async fn chat_routing_by_model_prefix() {
             &[
                 ("content-type", "application/json"),
                 ("authorization", client_key),
+                ("x-api-key", "sk-client-x-api-key"),
                 ("openai-organization", "org-client"),
+                ("openai-project", "proj-client"),
+                ("cookie", "session=client"),
             ],
             json!({"model": model, "messages": [{"role": "user", "content": "hi"}]})
                 .to_string()
@@ -695,12 +698,16 @@ async fn chat_routing_by_model_prefix() {
         assert_eq!(last.json.as_ref().unwrap()["model"], expected_model);
         // The client's OpenAI credentials reach a route only when it forwards them.
         assert_eq!(last.header("authorization"), expected_auth, "{model}");
-        let org = last.header("openai-organization");
-        assert_eq!(
-            org.is_some(),
-            expected_auth == Some(client_key),
-            "{model}: {org:?}"
-        );
+        for name in [
+            "x-api-key",
+            "openai-organization",
+            "openai-project",
+            "cookie",
+        ] {
+            let got = last.header(name);
+            let forwarded = expected_auth == Some(client_key);
+            assert_eq!(got.is_some(), forwarded, "{model} {name}: {got:?}");
+        }
     }
     h.stop().await;
 }

@@ -555,8 +555,14 @@ impl Vault {
     }
 
     /// True when layers wait to be merged: call [`Vault::settle`], off the request's path.
+    /// Never waits: the proxy asks from an async thread, and a reload holds the lock while it
+    /// rebuilds the vault (it then answers false; the next request asks again).
     pub fn unsettled(&self) -> bool {
-        merge_due(&self.cached.read().unwrap_or_else(|e| e.into_inner()).layers)
+        match self.cached.try_read() {
+            Ok(c) => merge_due(&c.layers),
+            Err(std::sync::TryLockError::Poisoned(c)) => merge_due(&c.into_inner().layers),
+            Err(std::sync::TryLockError::WouldBlock) => false,
+        }
     }
 
     /// Merges the layers that recording left waiting. Builds outside the lock, so requests go on

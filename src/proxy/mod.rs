@@ -197,9 +197,9 @@ mod tests {
         c.routes.push(Route {
             prefix: "r/".into(),
             url: "http://127.0.0.1:1".into(),
-            // Set by cargo for test processes; a variable of our own would need `set_var`,
-            // which races other tests' threads.
-            api_key_env: "CARGO_PKG_NAME".into(),
+            // A variable every process has; one of our own would need `set_var`, which races
+            // other tests' threads.
+            api_key_env: "PATH".into(),
             ..Route::default()
         });
         let s = Settings::from_config(&c);
@@ -207,7 +207,7 @@ mod tests {
         let key = s.route_keys[0].as_ref().expect("key read");
         assert_eq!(
             key.to_str().unwrap(),
-            concat!("Bearer ", env!("CARGO_PKG_NAME"))
+            format!("Bearer {}", std::env::var("PATH").unwrap().trim())
         );
         assert!(!format!("{s:?}").contains("Bearer"), "{s:?}");
 

@@ -327,13 +327,16 @@ enum RouteCredentials {
     Own(Option<HeaderValue>),
 }
 
-/// Headers that carry a client's credentials for a provider.
+/// Headers that carry a client's credentials or account for a provider.
 const CREDENTIALS: &[&str] = &[
     "authorization",
     "x-api-key",
     "api-key",
+    "x-goog-api-key",
     "openai-organization",
     "openai-project",
+    "chatgpt-account-id",
+    "cookie",
 ];
 
 fn target(s: &Settings, api: Api, model: &str) -> Target {
