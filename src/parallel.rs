@@ -1,9 +1,9 @@
 //! Work spread over the machine's cores: the few places that split one job (a request's code
 //! blocks, a file's cold rules) share this instead of each asking the OS.
 //!
-//! The helpers are rayon's pool, whose threads persist: a thread spawned per request started
-//! with a new tree-sitter parser and an empty allocator heap each time, which cost 1-2 ms per
-//! 10 KB request through the proxy (alternating benchmark runs, README).
+//! The helpers are a rayon pool of this module's own, whose threads persist: a thread spawned
+//! per request started with a new tree-sitter parser and an empty allocator heap each time, which
+//! cost 1-2 ms per 10 KB request through the proxy (alternating benchmark runs, README).
 
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
