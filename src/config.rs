@@ -432,23 +432,18 @@ max_file_bytes = 5
 
     #[test]
     fn bad_regex_and_route_are_errors() {
-        let err = Config::parse("[secrets]\nallow_values = [\"(\"]\n", Path::new("c.toml"))
-            .unwrap_err()
-            .to_string();
+        let error = |toml: &str| {
+            Config::parse(toml, Path::new("c.toml"))
+                .unwrap_err()
+                .to_string()
+        };
+        let err = error("[secrets]\nallow_values = [\"(\"]\n");
         assert!(err.contains("allow_values[0]"), "{err}");
-        let err = Config::parse(
-            "[[route]]\nprefix = \"x/\"\nurl = \"ftp://h\"\n",
-            Path::new("c"),
-        )
-        .unwrap_err()
-        .to_string();
+        let err = error("[[route]]\nprefix = \"x/\"\nurl = \"ftp://h\"\n");
         assert!(err.contains("route[0].url"), "{err}");
-        let err = Config::parse(
+        let err = error(
             "[[route]]\nprefix = \"x/\"\nurl = \"http://h\"\napi_key_env = \"K\"\nforward_auth = true\n",
-            Path::new("c"),
-        )
-        .unwrap_err()
-        .to_string();
+        );
         assert!(err.contains("both api_key_env and forward_auth"), "{err}");
     }
 }
