@@ -11,6 +11,7 @@
 //! `grammars/README.md` for the vocabulary and the "adding a language" checklist.
 
 mod detect;
+mod pieces;
 mod query;
 mod words;
 
@@ -22,6 +23,7 @@ use std::fmt;
 use std::sync::OnceLock;
 
 pub use detect::detect;
+pub use pieces::pieces;
 
 /// One language pretense can parse: its names for humans and tools, and (privately) its grammar,
 /// declarations query and builtin list.

@@ -499,10 +499,15 @@ const PARALLEL_MIN_BYTES: usize = 1024;
 /// its work.
 const PARSE_COST: usize = 3;
 
+/// Segments are parsed in pieces of at least this size (see `lang::pieces`): below it, handing a
+/// piece to another core costs about what parsing it does.
+const PIECE_MIN_BYTES: usize = 768;
+
 /// A share of [`Engine::analyze`]'s work on new texts: parsing one code segment (by index into
 /// its jobs), or finding the protected spans of one text (by index into the new texts).
 enum Work {
-    Parse(usize),
+    /// A piece of a segment: by index into the missing segments and into their pieces.
+    Parse(usize, usize),
     Spans(usize),
 }
 
@@ -1338,13 +1343,31 @@ impl Engine {
         };
         let missing: Vec<usize> = (0..jobs.len()).filter(|&j| results[j].is_none()).collect();
         let missing_bytes: usize = missing.iter().map(|&j| jobs[j].2.len()).sum();
-        // Parsing is the floor: independent blocks go to every core, and the new texts' secrets,
+        // A segment longer than a core's share of the request's code is cut in pieces that parse
+        // apart, so that one long block does not keep the other cores idle. Pieces of segments
+        // that already share the cores evenly would only add work (+0.2 ms for two blocks of 5 KB).
+        let share = missing_bytes / parallel::cores();
+        let goal = PIECE_MIN_BYTES.max(share / 2);
+        let pieces: Vec<Vec<Range<usize>>> = missing
+            .iter()
+            .map(|&j| match jobs[j].2.len() {
+                len if len > share + share / 4 => lang::pieces(&jobs[j].2, goal),
+                len => std::iter::once(0..len).collect(),
+            })
+            .collect();
+        // Parsing is the floor: independent pieces go to every core, and the new texts' secrets,
         // PII and terms are found meanwhile; the costliest work first, so that the cores finish
         // together. The pool's threads persist, parsers and allocator heaps warm (threads spawned
         // per request cost 1-2 ms more for 10 KB of fresh code: see `parallel`).
-        let mut work: Vec<(usize, Work)> = missing
+        let mut work: Vec<(usize, Work)> = pieces
             .iter()
-            .map(|&j| (PARSE_COST * jobs[j].2.len(), Work::Parse(j)))
+            .enumerate()
+            .flat_map(|(m, ranges)| {
+                ranges
+                    .iter()
+                    .enumerate()
+                    .map(move |(p, r)| (PARSE_COST * r.len(), Work::Parse(m, p)))
+            })
             .chain(
                 fresh
                     .iter()
@@ -1354,15 +1377,16 @@ impl Engine {
             .collect();
         work.sort_by_key(|(cost, _)| std::cmp::Reverse(*cost));
         let work: Vec<Work> = work.into_iter().map(|(_, w)| w).collect();
-        let parsed = Mutex::new(Vec::with_capacity(missing.len()));
+        let parsed = Mutex::new(Vec::with_capacity(work.len()));
         let spans = Mutex::new(Vec::with_capacity(fresh.len()));
         let run = |w: &Work| match *w {
-            Work::Parse(j) => {
-                let d = declarations(jobs[j].1, &jobs[j].2);
+            Work::Parse(m, p) => {
+                let (_, lang, code, _) = &jobs[missing[m]];
+                let a = lang.analyze(&code[pieces[m][p].clone()]);
                 parsed
                     .lock()
                     .unwrap_or_else(|e| e.into_inner())
-                    .push((j, d));
+                    .push((m, p, a));
             }
             Work::Spans(slot) => {
                 let input = &inputs[fresh[slot]];
@@ -1379,6 +1403,29 @@ impl Engine {
         } else {
             work.iter().for_each(run);
         }
+        let mut parsed = parsed.into_inner().unwrap_or_else(|e| e.into_inner());
+        parsed.sort_unstable_by_key(|(m, p, _)| (*m, *p));
+        let mut found: Vec<Vec<lang::Declaration>> = vec![Vec::new(); missing.len()];
+        let mut broken = vec![false; missing.len()];
+        for (m, _, a) in parsed {
+            broken[m] |= pieces[m].len() > 1 && a.error_nodes > 0;
+            found[m].extend(a.declarations);
+        }
+        // A piece with a syntax error may have been cut inside a string or a block (see
+        // `lang::pieces`): such segments are parsed whole, as the one answer to trust.
+        let whole: Vec<usize> = (0..missing.len()).filter(|&m| broken[m]).collect();
+        let reparsed = Mutex::new(Vec::with_capacity(whole.len()));
+        parallel::on_every_core(&whole, |&m| {
+            let (_, lang, code, _) = &jobs[missing[m]];
+            let a = lang.analyze(code);
+            reparsed
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push((m, a.declarations));
+        });
+        for (m, d) in reparsed.into_inner().unwrap_or_else(|e| e.into_inner()) {
+            found[m] = d;
+        }
         let mut fresh: Vec<(usize, Analysis)> = {
             let mut spans = spans.into_inner().unwrap_or_else(|e| e.into_inner());
             spans.sort_unstable_by_key(|(slot, _)| *slot);
@@ -1389,7 +1436,9 @@ impl Engine {
         };
         {
             let mut cache = self.segments.lock().unwrap_or_else(|e| e.into_inner());
-            for (j, d) in parsed.into_inner().unwrap_or_else(|e| e.into_inner()) {
+            for (m, d) in found.into_iter().enumerate() {
+                let j = missing[m];
+                let d = declared(d);
                 cache.put(jobs[j].3, d.clone(), jobs[j].2.len());
                 results[j] = Some(d);
             }
@@ -1810,12 +1859,11 @@ fn cache_key(lang: &Lang, code: &str) -> u64 {
     h.finish()
 }
 
-/// Parses `code` and keeps the declarations worth renaming.
-fn declarations(lang: &'static Lang, code: &str) -> Arc<[Declared]> {
-    let analysis = lang.analyze(code);
+/// The declarations worth renaming, once per name, from a segment's analysis (or its pieces',
+/// in order: their lines and offsets count from each piece, and only names and kinds are kept).
+fn declared(declarations: Vec<lang::Declaration>) -> Arc<[Declared]> {
     let mut seen = HashSet::new();
-    analysis
-        .declarations
+    declarations
         .into_iter()
         .filter(|d| d.mutable)
         .filter_map(|d| {

@@ -948,3 +948,57 @@ fn stats_count_each_name_by_this_requests_kind_else_the_vaults() {
         mention.identifiers
     );
 }
+
+/// `n` small Python functions, each after a blank line: a block that is cut into pieces.
+fn python_functions(n: usize) -> String {
+    (0..n)
+        .map(|i| {
+            format!("def compute_total_{i}(amount_due_{i}):\n    return amount_due_{i} * 2\n\n")
+        })
+        .collect()
+}
+
+#[test]
+fn a_block_parsed_in_pieces_renames_what_a_whole_parse_declares() {
+    let src = python_functions(40);
+    assert!(lang::pieces(&src, PIECE_MIN_BYTES).len() > 1);
+    let declared: Vec<String> = lang::from_name("python")
+        .unwrap()
+        .analyze(&src)
+        .declarations
+        .into_iter()
+        .filter(|d| d.mutable)
+        .map(|d| d.name)
+        .collect();
+    assert_eq!(declared.len(), 80, "{declared:?}");
+    let (out, r) = redact_one(&engine(), &src, Some("python"));
+    for name in &declared {
+        assert!(!out.contains(name.as_str()), "{name} survived:\n{out}");
+    }
+    assert_eq!(
+        r.identifiers.values().sum::<usize>(),
+        80,
+        "{:?}",
+        r.identifiers
+    );
+}
+
+#[test]
+fn a_cut_inside_a_string_falls_back_to_the_whole_parse() {
+    // The only place to cut after the first 768 bytes is a line inside the docstring.
+    let src = format!(
+        "DOC = \"\"\"\n{}\ndef looks_like_code_inside():\n    pass\n\"\"\"\n\n{}",
+        "text\n".repeat(200),
+        python_functions(30)
+    );
+    let cuts = lang::pieces(&src, PIECE_MIN_BYTES);
+    assert!(
+        cuts.iter()
+            .any(|c| src[c.clone()].starts_with("def looks_like_code_inside")),
+        "{cuts:?}"
+    );
+    let (out, _) = redact_one(&engine(), &src, Some("python"));
+    // A whole parse sees a string there, declaring nothing; the real functions are renamed.
+    assert!(out.contains("def looks_like_code_inside():"), "{out}");
+    assert!(!out.contains("compute_total_7"), "{out}");
+}

@@ -1,0 +1,108 @@
+//! Cutting one long piece of code into pieces that parse on their own, so that a single block
+//! can use every core: parsing is the floor of a request's cost, and a 2 KB block parsed whole
+//! keeps one core idle.
+//!
+//! A cut goes before a line that starts in column 0, after a blank line, with something that can
+//! begin a top-level statement or its comment (a letter, `_`, `$`, `@`, `/`, `#`). In the six
+//! languages this is where formatted code puts its declarations, so the rule needs no grammar.
+//! It is a guess: such a line can sit inside a multi-line string or an unindented block. Such a
+//! cut leaves a piece with a syntax error (an unclosed string or bracket), and the caller then
+//! parses the whole text instead ([`Analysis::error_nodes`](super::Analysis)); only code that parses
+//! cleanly in pieces keeps the pieces' answer.
+
+use std::ops::Range;
+
+/// The ranges of `source` to parse apart: consecutive, covering it all, each at least `goal` bytes
+/// long except the last, which has at least half that. One range when `source` is short or has no
+/// place to cut.
+pub fn pieces(source: &str, goal: usize) -> Vec<Range<usize>> {
+    let len = source.len();
+    let goal = goal.max(1);
+    let mut out = Vec::new();
+    if len < 2 * goal {
+        out.push(0..len);
+        return out;
+    }
+    let bytes = source.as_bytes();
+    let mut start = 0;
+    let mut previous_blank = false;
+    let mut line = 0;
+    while line < len {
+        let end = memchr::memchr(b'\n', &bytes[line..]).map_or(len, |i| line + i + 1);
+        let text = &bytes[line..end];
+        if previous_blank
+            && line - start >= goal
+            && len - line >= goal / 2
+            && text.first().is_some_and(|&b| starts_statement(b))
+        {
+            out.push(start..line);
+            start = line;
+        }
+        previous_blank = text.iter().all(u8::is_ascii_whitespace);
+        line = end;
+    }
+    out.push(start..len);
+    out
+}
+
+fn starts_statement(b: u8) -> bool {
+    b.is_ascii_alphabetic() || matches!(b, b'_' | b'$' | b'@' | b'/' | b'#')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::pieces;
+
+    fn texts(source: &str, goal: usize) -> Vec<&str> {
+        pieces(source, goal)
+            .into_iter()
+            .map(|r| &source[r])
+            .collect()
+    }
+
+    #[test]
+    fn cuts_before_top_level_lines_after_a_blank_line() {
+        let src =
+            "def a():\n    return 1\n\n@dec\ndef b():\n\n    return 2\n\nclass C:\n    pass\n";
+        assert_eq!(
+            texts(src, 8),
+            [
+                "def a():\n    return 1\n\n",
+                "@dec\ndef b():\n\n    return 2\n\n",
+                "class C:\n    pass\n"
+            ]
+        );
+    }
+
+    #[test]
+    fn never_cuts_indented_closing_or_undecorated_lines() {
+        // `}` closes a block, the indented line is inside one, `def` follows its decorator.
+        let src = "x = 1\n\n}\n\n    y = 2\n\n@d\ndef f(): pass\n";
+        assert_eq!(
+            texts(src, 1),
+            ["x = 1\n\n}\n\n    y = 2\n\n", "@d\ndef f(): pass\n"]
+        );
+    }
+
+    #[test]
+    fn pieces_cover_the_text_and_respect_the_sizes() {
+        let block = "function f() {\n  return 1;\n}\n\n";
+        let src = block.repeat(100);
+        for goal in [1, 64, 1000, 1500] {
+            let ranges = pieces(&src, goal);
+            assert!(ranges.len() > 1, "{goal}");
+            assert_eq!(ranges.first().map(|r| r.start), Some(0));
+            assert_eq!(ranges.last().map(|r| r.end), Some(src.len()));
+            for pair in ranges.windows(2) {
+                assert_eq!(pair[0].end, pair[1].start);
+                assert!(pair[0].len() >= goal, "{goal}: {ranges:?}");
+            }
+            assert!(
+                ranges.last().unwrap().len() >= goal / 2,
+                "{goal}: {ranges:?}"
+            );
+        }
+        assert_eq!(pieces(&src, src.len() / 2 + 1).len(), 1);
+        assert_eq!(pieces("", 1).first(), Some(&(0..0)));
+    }
+}
