@@ -3,12 +3,15 @@
 //! keeps one core idle.
 //!
 //! A cut goes before a line that starts in column 0, after a blank line, with something that can
-//! begin a top-level statement or its comment (a letter, `_`, `$`, `@`, `/`, `#`). In the six
-//! languages this is where formatted code puts its declarations, so the rule needs no grammar.
-//! It is a guess: such a line can sit inside a multi-line string or an unindented block. Such a
-//! cut leaves a piece with a syntax error (an unclosed string or bracket), and the caller then
-//! parses the whole text instead ([`Analysis::error_nodes`](super::Analysis)); only code that parses
-//! cleanly in pieces keeps the pieces' answer.
+//! begin a top-level statement (a letter, `_`, `$`, `@`) or its comment (`/`, `#`); a comment only
+//! if the first line of code after it starts in column 0 too, because Python allows a comment in
+//! column 0 inside an indented block, and a piece starting with indented code parses cleanly but
+//! loses its class (a method would become a function). In the six languages this is where
+//! formatted code puts its declarations, so the rule needs no grammar. It is a guess: such a line
+//! can sit inside a multi-line string or an unindented block. Such a cut leaves a piece with a
+//! syntax error (an unclosed string or bracket), and the caller then parses the whole text instead
+//! ([`Analysis::error_nodes`](super::Analysis)); only code that parses cleanly in pieces keeps the
+//! pieces' answer.
 
 use std::ops::Range;
 
@@ -26,27 +29,46 @@ pub fn pieces(source: &str, goal: usize) -> Vec<Range<usize>> {
     let bytes = source.as_bytes();
     let mut start = 0;
     let mut previous_blank = false;
+    // A cut waiting for the first line of code after it: taken if that line starts in column 0.
+    let mut pending: Option<usize> = None;
     let mut line = 0;
     while line < len {
         let end = memchr::memchr(b'\n', &bytes[line..]).map_or(len, |i| line + i + 1);
         let text = &bytes[line..end];
+        let blank = text.iter().all(u8::is_ascii_whitespace);
+        let comment = is_comment(text);
         if previous_blank
+            && pending.is_none()
             && line - start >= goal
             && len - line >= goal / 2
-            && text.first().is_some_and(|&b| starts_statement(b))
+            && text
+                .first()
+                .is_some_and(|&b| b.is_ascii_alphabetic() || b"_$@/#".contains(&b))
         {
-            out.push(start..line);
-            start = line;
+            pending = Some(line);
         }
-        previous_blank = text.iter().all(u8::is_ascii_whitespace);
+        if !blank
+            && !comment
+            && let Some(cut) = pending.take()
+            && !text[0].is_ascii_whitespace()
+        {
+            out.push(start..cut);
+            start = cut;
+        }
+        previous_blank = blank;
         line = end;
     }
     out.push(start..len);
     out
 }
 
-fn starts_statement(b: u8) -> bool {
-    b.is_ascii_alphabetic() || matches!(b, b'_' | b'$' | b'@' | b'/' | b'#')
+/// A line holding only a comment, or the inside of a block comment, in any of the six languages.
+fn is_comment(line: &[u8]) -> bool {
+    let code = line.trim_ascii_start();
+    code.starts_with(b"#")
+        || code.starts_with(b"//")
+        || code.starts_with(b"/*")
+        || code.starts_with(b"*")
 }
 
 #[cfg(test)]
@@ -81,6 +103,19 @@ mod tests {
         assert_eq!(
             texts(src, 1),
             ["x = 1\n\n}\n\n    y = 2\n\n", "@d\ndef f(): pass\n"]
+        );
+    }
+
+    #[test]
+    fn a_comment_is_cut_before_only_when_code_in_column_0_follows_it() {
+        // Python allows the comment inside the class: the method after it is indented.
+        let src = "class A:\n    def f(self):\n        pass\n\n# helpers\n\n    def g(self):\n        pass\n\n# top\n// also\n\ndef h():\n    pass\n";
+        assert_eq!(
+            texts(src, 1),
+            [
+                "class A:\n    def f(self):\n        pass\n\n# helpers\n\n    def g(self):\n        pass\n\n",
+                "# top\n// also\n\ndef h():\n    pass\n"
+            ]
         );
     }
 

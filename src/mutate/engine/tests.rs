@@ -1002,3 +1002,27 @@ fn a_cut_inside_a_string_falls_back_to_the_whole_parse() {
     assert!(out.contains("def looks_like_code_inside():"), "{out}");
     assert!(!out.contains("compute_total_7"), "{out}");
 }
+
+#[test]
+fn a_comment_in_column_0_inside_a_class_keeps_its_methods_methods() {
+    // Python allows the comment there; cutting before it would parse the second half's methods
+    // cleanly, as functions.
+    let methods = |from: usize| -> String {
+        (from..from + 25)
+            .map(|i| format!("    def handle_event_{i}(self, event_payload):\n        return event_payload\n\n"))
+            .collect()
+    };
+    let src = format!(
+        "class EventRouter:\n{}# helpers below\n\n{}",
+        methods(0),
+        methods(25)
+    );
+    let (_, r) = redact_one(&engine(), &src, Some("python"));
+    assert_eq!(
+        r.identifiers.get("method"),
+        Some(&50),
+        "{:?}",
+        r.identifiers
+    );
+    assert_eq!(r.identifiers.get("function"), None, "{:?}", r.identifiers);
+}
