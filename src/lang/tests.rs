@@ -819,3 +819,60 @@ fn detect_fixture_windows() {
         "only {recognised} of {seen} 25-line windows recognised"
     );
 }
+
+/// Every fixture, realistic ones included, with its language.
+fn every_fixture() -> Vec<(&'static Lang, PathBuf)> {
+    let mut out = Vec::new();
+    for lang in all() {
+        for dir in [
+            fixtures_dir().join(lang.name),
+            fixtures_dir().join("realistic").join(lang.name),
+        ] {
+            let Ok(entries) = std::fs::read_dir(&dir) else {
+                continue;
+            };
+            for e in entries {
+                let path = e.unwrap().path();
+                if path.extension().is_some_and(|e| e != "expected") {
+                    out.push((lang, path));
+                }
+            }
+        }
+    }
+    out.sort_by(|a, b| a.1.cmp(&b.1));
+    out
+}
+
+#[test]
+fn pieces_that_parse_cleanly_declare_what_the_whole_file_does() {
+    let mut cut = 0;
+    for (lang, path) in every_fixture() {
+        let src = std::fs::read_to_string(&path).unwrap();
+        let whole: Vec<(Kind, String, bool)> = lang
+            .analyze(&src)
+            .declarations
+            .into_iter()
+            .map(|d| (d.kind, d.name, d.mutable))
+            .collect();
+        for goal in [1, 64, 512] {
+            let ranges = pieces(&src, goal);
+            let analyses: Vec<Analysis> = ranges
+                .iter()
+                .map(|r| lang.analyze(&src[r.clone()]))
+                .collect();
+            // A piece with an error sends the engine back to the whole parse: nothing to compare.
+            if ranges.len() < 2 || analyses.iter().any(|a| a.error_nodes > 0) {
+                continue;
+            }
+            cut += 1;
+            let joined: Vec<(Kind, String, bool)> = analyses
+                .into_iter()
+                .flat_map(|a| a.declarations)
+                .map(|d| (d.kind, d.name, d.mutable))
+                .collect();
+            assert_eq!(joined, whole, "{} in pieces of {goal} B", path.display());
+        }
+    }
+    // Most fixtures are cut cleanly: the comparison is not vacuous.
+    assert!(cut >= 20, "only {cut} clean cuts");
+}
