@@ -450,6 +450,16 @@ fn fixtures_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
 }
 
+/// The source files in a fixture folder (not their `.expected` files), sorted.
+fn fixture_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)?
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e != "expected"))
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
 /// The `.expected` rendering of an analysis: `<kind> <name> <mutable>`, sorted, deduplicated.
 fn expected_lines(analysis: &Analysis) -> Vec<String> {
     let set: BTreeSet<String> = analysis
@@ -480,12 +490,8 @@ fn fixtures() {
     let mut cases = 0;
     for lang in all() {
         let dir = fixtures_dir().join(lang.name);
-        let mut entries: Vec<PathBuf> = std::fs::read_dir(&dir)
-            .unwrap_or_else(|e| panic!("{}: {e} (every language needs fixtures)", dir.display()))
-            .map(|e| e.unwrap().path())
-            .filter(|p| p.extension().is_some_and(|e| e != "expected"))
-            .collect();
-        entries.sort();
+        let entries = fixture_files(&dir)
+            .unwrap_or_else(|e| panic!("{}: {e} (every language needs fixtures)", dir.display()));
         assert!(!entries.is_empty(), "{}: no fixtures", dir.display());
         for path in entries {
             cases += 1;
@@ -828,18 +834,10 @@ fn every_fixture() -> Vec<(&'static Lang, PathBuf)> {
             fixtures_dir().join(lang.name),
             fixtures_dir().join("realistic").join(lang.name),
         ] {
-            let Ok(entries) = std::fs::read_dir(&dir) else {
-                continue;
-            };
-            for e in entries {
-                let path = e.unwrap().path();
-                if path.extension().is_some_and(|e| e != "expected") {
-                    out.push((lang, path));
-                }
-            }
+            let files = fixture_files(&dir).unwrap_or_default();
+            out.extend(files.into_iter().map(|path| (lang, path)));
         }
     }
-    out.sort_by(|a, b| a.1.cmp(&b.1));
     out
 }
 
