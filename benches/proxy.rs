@@ -122,6 +122,7 @@ async fn main() {
         return;
     }
     let up = upstream::FakeUpstream::start().await;
+    up.forget_requests();
     // A short answer: the overhead measured is the request's rewrite, not echoing 200 KB back.
     up.set_responder(|r| {
         let stream = r

@@ -668,6 +668,28 @@ async fn queued_replies_come_before_the_responder() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_fake_that_forgets_requests_still_answers_them() {
+    let up = FakeUpstream::start().await;
+    let client = http1();
+    let url = format!("{}/v1/chat/completions", up.url());
+    post(
+        &client,
+        url.clone(),
+        &json!({"model": "gpt-x", "messages": []}),
+    )
+    .await;
+    up.forget_requests();
+    let r = post(&client, url, &json!({"model": "gpt-x", "messages": []})).await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.json()["object"], "chat.completion");
+    assert_eq!(
+        up.received().len(),
+        1,
+        "only the request before forget_requests is kept"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn chunking_delivers_the_same_bytes() {
     let up = FakeUpstream::start().await;
     let events = anthropic::stream("m", &[Block::Text(LONG.into())]);

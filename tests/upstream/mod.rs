@@ -20,7 +20,7 @@ use std::convert::Infallible;
 use std::io::Read;
 use std::net::SocketAddr;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -144,6 +144,8 @@ pub enum Chunking {
 #[derive(Default)]
 struct State {
     received: Mutex<Vec<Received>>,
+    /// Set by [`FakeUpstream::forget_requests`].
+    forget: AtomicBool,
     queue: Mutex<VecDeque<Reply>>,
     responder: Mutex<Option<Responder>>,
     connections: AtomicUsize,
@@ -205,6 +207,13 @@ impl FakeUpstream {
     /// Every request so far, in order of arrival.
     pub fn received(&self) -> Vec<Received> {
         lock(&self.state.received).clone()
+    }
+
+    /// Stops recording requests: a benchmark sends thousands of 200 KB bodies, and keeping a
+    /// copy of each (body and JSON) grows the process by half a megabyte per request and costs
+    /// the copy on every call, direct or proxied alike.
+    pub fn forget_requests(&self) {
+        self.state.forget.store(true, Ordering::SeqCst);
     }
 
     /// Replaces the echo model (the thinking-signature check still comes first).
@@ -304,7 +313,9 @@ async fn handle(req: Request<Incoming>, state: Arc<State>) -> Result<Response<Re
         body,
         json,
     };
-    lock(&state.received).push(received.clone());
+    if !state.forget.load(Ordering::SeqCst) {
+        lock(&state.received).push(received.clone());
+    }
     let reply = match echo::check_thinking(&received) {
         Some(rejection) => rejection,
         None => {
