@@ -78,6 +78,29 @@ fn main() {
             mb * 1e3 / analyze,
         );
     }
+    // One text alone (a file named on the command line, `POST /scan`): whole, and on every core.
+    for (name, file) in [
+        ("typescript", "billing_service.ts"),
+        ("python", "service.py"),
+        ("go", "ledger.go"),
+    ] {
+        let lang = from_name(name).expect("a known language");
+        let one = std::fs::read_to_string(fixtures().join(name).join(file)).expect("fixture");
+        for size in [20_000, 200_000] {
+            let text = one.repeat(size / one.len() + 1);
+            let whole = wall_ms_per_run(10, || {
+                lang.analyze(&text);
+            });
+            let cores = wall_ms_per_run(10, || {
+                lang.analyze_on_every_core(&text);
+            });
+            println!(
+                "{name:<10} {:>3} KB alone: whole {whole:.2} ms, on every core {cores:.2} ms ({:.2}x)",
+                text.len() / 1000,
+                whole / cores
+            );
+        }
+    }
     let prose = include_str!("../grammars/README.md").repeat(100);
     let mut got = None;
     let ms = wall_ms_per_run(50, || got = detect(&prose));

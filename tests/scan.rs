@@ -497,6 +497,49 @@ fn identifiers_are_listed_for_single_files_and_with_the_flag() {
 }
 
 #[test]
+fn a_long_file_named_alone_lists_what_a_directory_walk_lists() {
+    // Named alone, a long file is parsed in pieces on every core; in a walk, whole.
+    let dir = Dir::new();
+    let source: String = (0..60)
+        .map(|i| {
+            format!(
+                "class LedgerEntry{i}:\n    def settle_amount_{i}(self, amount_due):\n        return amount_due\n\n\ndef reconcile_batch_{i}(rows):\n    total_{i} = len(rows)\n    return total_{i}\n\n\n"
+            )
+        })
+        .collect();
+    dir.create("src/ledger.py", &source);
+    let listed = |args: &[&str]| -> Vec<(String, String, u64)> {
+        let out = dir.run(args);
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+        let mut ids: Vec<(String, String, u64)> = json(&out)["identifiers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| {
+                (
+                    i["name"].as_str().unwrap().to_string(),
+                    i["kind"].as_str().unwrap().to_string(),
+                    i["line"].as_u64().unwrap(),
+                )
+            })
+            .collect();
+        ids.sort();
+        ids
+    };
+    let alone = listed(&["scan", "--format", "json", "src/ledger.py"]);
+    let walked = listed(&["scan", "--format", "json", "--identifiers", "src"]);
+    assert_eq!(alone, walked);
+    assert!(
+        alone.contains(&("reconcile_batch_59".into(), "function".into(), 596)),
+        "{alone:?}"
+    );
+    assert!(
+        alone.contains(&("settle_amount_59".into(), "method".into(), 592)),
+        "{alone:?}"
+    );
+}
+
+#[test]
 fn public_by_design_keys_only_when_asked() {
     let dir = Dir::new();
     let key = fake("pk_live_{24}", 8);

@@ -23,7 +23,7 @@ use std::fmt;
 use std::sync::OnceLock;
 
 pub use detect::detect;
-pub use pieces::pieces;
+pub use pieces::{piece_goal, pieces};
 
 /// One language pretense can parse: its names for humans and tools, and (privately) its grammar,
 /// declarations query and builtin list.
@@ -281,6 +281,15 @@ impl Lang {
     /// threads at once (parsers are per thread, the query is shared).
     pub fn analyze(&self, source: &str) -> Analysis {
         query::analyze(self, source)
+    }
+
+    /// [`Lang::analyze`] on every core, for one long text analysed alone (a file named on the
+    /// command line, `POST /scan`): the text is cut in [`pieces`] parsed side by side, and their
+    /// declarations are placed back in the whole text. If a piece has a syntax error (a cut
+    /// inside a multi-line string or block) the text is parsed whole, so the answer is always
+    /// the whole parse's. Texts that already share the cores gain nothing from it.
+    pub fn analyze_on_every_core(&self, source: &str) -> Analysis {
+        pieces::analyze_on_every_core(self, source)
     }
 
     /// Compiles the declarations query now rather than on first use (~0.15 s for TypeScript).

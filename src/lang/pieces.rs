@@ -14,6 +14,64 @@
 //! pieces' answer.
 
 use std::ops::Range;
+use std::sync::Mutex;
+
+use super::{Analysis, Lang};
+
+/// Pieces are at least this long: below it, handing a piece to another core costs about what
+/// parsing it does.
+const MIN_BYTES: usize = 768;
+
+/// The piece size to aim for when a core's share of the code to parse is `share` bytes: half of
+/// it, so that the pieces of one long text still balance, but never below [`MIN_BYTES`].
+pub fn piece_goal(share: usize) -> usize {
+    MIN_BYTES.max(share / 2)
+}
+
+/// See [`Lang::analyze_on_every_core`].
+pub(super) fn analyze_on_every_core(lang: &Lang, source: &str) -> Analysis {
+    analyze_cut(
+        lang,
+        source,
+        piece_goal(source.len() / crate::parallel::cores()),
+    )
+}
+
+/// [`Lang::analyze`] of `source` in pieces of about `goal` bytes, or whole if a piece does not
+/// parse cleanly.
+pub(super) fn analyze_cut(lang: &Lang, source: &str, goal: usize) -> Analysis {
+    let ranges = pieces(source, goal);
+    if ranges.len() < 2 {
+        return lang.analyze(source);
+    }
+    let done = Mutex::new(Vec::with_capacity(ranges.len()));
+    let indexed: Vec<(usize, &Range<usize>)> = ranges.iter().enumerate().collect();
+    crate::parallel::on_every_core(&indexed, |&(i, range)| {
+        let a = lang.analyze(&source[range.clone()]);
+        done.lock().unwrap_or_else(|e| e.into_inner()).push((i, a));
+    });
+    let mut done = done.into_inner().unwrap_or_else(|e| e.into_inner());
+    // A cut inside a string or a block leaves a syntax error: the whole parse is the answer then.
+    if done.iter().any(|(_, a)| a.error_nodes > 0) {
+        return lang.analyze(source);
+    }
+    done.sort_unstable_by_key(|(i, _)| *i);
+    let mut declarations = Vec::new();
+    let mut lines_before = 0;
+    for ((_, a), range) in done.into_iter().zip(&ranges) {
+        // Every piece starts a line: columns stay, lines and offsets move by what precedes it.
+        declarations.extend(a.declarations.into_iter().map(|mut d| {
+            d.line += lines_before;
+            d.start_byte += range.start;
+            d
+        }));
+        lines_before += memchr::memchr_iter(b'\n', &source.as_bytes()[range.clone()]).count();
+    }
+    Analysis {
+        declarations,
+        error_nodes: 0,
+    }
+}
 
 /// The ranges of `source` to parse apart: consecutive, covering it all, each at least `goal` bytes
 /// long except the last, which has at least half that. One range when `source` is short or has no

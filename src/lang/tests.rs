@@ -874,3 +874,67 @@ fn pieces_that_parse_cleanly_declare_what_the_whole_file_does() {
     // Most fixtures are cut cleanly: the comparison is not vacuous.
     assert!(cut >= 20, "only {cut} clean cuts");
 }
+
+#[test]
+fn a_text_analysed_on_every_core_gets_the_whole_parse_answer_lines_and_columns_included() {
+    let (mut cut, mut fell_back) = (0, 0);
+    for (lang, path) in every_fixture() {
+        let src = std::fs::read_to_string(&path).unwrap();
+        let whole = lang.analyze(&src);
+        for goal in [64, 512, 2048] {
+            let ranges = pieces(&src, goal);
+            if ranges.len() < 2 {
+                continue;
+            }
+            if ranges
+                .iter()
+                .any(|r| lang.analyze(&src[r.clone()]).error_nodes > 0)
+            {
+                fell_back += 1;
+            } else {
+                cut += 1;
+            }
+            let got = super::pieces::analyze_cut(lang, &src, goal);
+            assert_eq!(
+                got.declarations,
+                whole.declarations,
+                "{} in pieces of {goal} B",
+                path.display()
+            );
+            assert_eq!(got.error_nodes, whole.error_nodes, "{}", path.display());
+        }
+    }
+    // Both ways are taken: pieces put back in place, and the whole parse after a bad cut.
+    assert!(cut >= 20, "only {cut} clean cuts");
+    assert!(fell_back >= 1, "no cut fell back to the whole parse");
+}
+
+#[test]
+fn a_cut_inside_a_docstring_gets_the_whole_parse_answer() {
+    let python = from_name("python").unwrap();
+    let functions: String = (0..30)
+        .map(|i| format!("def compute_total_{i}(amount_due_{i}):\n    return amount_due_{i}\n\n"))
+        .collect();
+    let src = format!(
+        "DOC = \"\"\"\n{}\ndef looks_like_code_inside():\n    pass\n\"\"\"\n\n{functions}",
+        "text\n".repeat(200)
+    );
+    let goal = piece_goal(0);
+    // The pieces alone would declare the function inside the string.
+    let naive: Vec<String> = pieces(&src, goal)
+        .into_iter()
+        .flat_map(|r| python.analyze(&src[r]).declarations)
+        .map(|d| d.name)
+        .collect();
+    assert!(
+        naive.iter().any(|n| n == "looks_like_code_inside"),
+        "{naive:?}"
+    );
+    let got = super::pieces::analyze_cut(python, &src, goal);
+    assert_eq!(got.declarations, python.analyze(&src).declarations);
+    assert!(
+        !got.declarations
+            .iter()
+            .any(|d| d.name == "looks_like_code_inside")
+    );
+}

@@ -499,10 +499,6 @@ const PARALLEL_MIN_BYTES: usize = 1024;
 /// its work.
 const PARSE_COST: usize = 3;
 
-/// Segments are parsed in pieces of at least this size (see `lang::pieces`): below it, handing a
-/// piece to another core costs about what parsing it does.
-const PIECE_MIN_BYTES: usize = 768;
-
 /// A share of [`Engine::analyze`]'s work on new texts: parsing one code segment (by index into
 /// its jobs), or finding the protected spans of one text (by index into the new texts).
 enum Work {
@@ -1347,7 +1343,7 @@ impl Engine {
         // apart, so that one long block does not keep the other cores idle. Pieces of segments
         // that already share the cores evenly would only add work (+0.2 ms for two blocks of 5 KB).
         let share = missing_bytes / parallel::cores();
-        let goal = PIECE_MIN_BYTES.max(share / 2);
+        let goal = lang::piece_goal(share);
         let pieces: Vec<Vec<Range<usize>>> = missing
             .iter()
             .map(|&j| match jobs[j].2.len() {

@@ -121,12 +121,14 @@ impl Scanner {
     }
 
     /// The names `data`'s code declares, with whether pretense renames them. The language comes
-    /// from `lang`, else the path, else detection; text that is not code has none.
-    pub fn identifiers_in(
+    /// from `lang`, else the path, else detection; text that is not code has none. A text
+    /// analysed `alone` (not beside other files on the other cores) is parsed on every core.
+    fn identifiers_in(
         &self,
         path: &str,
         data: &[u8],
         lang: Option<&'static Lang>,
+        alone: bool,
     ) -> Vec<IdentifierHit> {
         let text = String::from_utf8_lossy(data);
         let Some(lang) = lang
@@ -136,7 +138,12 @@ impl Scanner {
             return Vec::new();
         };
         let mut seen = HashSet::new();
-        lang.analyze(&text)
+        let analysis = if alone {
+            lang.analyze_on_every_core(&text)
+        } else {
+            lang.analyze(&text)
+        };
+        analysis
             .declarations
             .into_iter()
             .filter(|d| seen.insert((d.name.clone(), d.kind, d.line)))
@@ -156,11 +163,13 @@ impl Scanner {
     }
 
     /// Scans one buffer. `path` is the path as the user gave it (or `-`, or the repository path):
-    /// it appears in the report and in the fingerprint.
-    pub fn scan_bytes(&self, path: &str, data: &[u8]) -> FileOutcome {
+    /// it appears in the report and in the fingerprint. `alone`: no other file is being scanned
+    /// meanwhile (files named on the command line, staged files), so its code may be parsed on
+    /// every core; a directory walk already keeps the cores busy with one file each.
+    pub fn scan_bytes(&self, path: &str, data: &[u8], alone: bool) -> FileOutcome {
         let mut out = self.scan_secrets(path, data);
         if self.identifiers && !out.skipped {
-            out.identifiers = self.identifiers_in(path, data, None);
+            out.identifiers = self.identifiers_in(path, data, None, alone);
         }
         out
     }
@@ -242,7 +251,7 @@ pub fn report_for_text(
         report.summary.bytes_scanned = outcome.bytes;
         report.secrets = outcome.secrets;
         if identifiers {
-            report.identifiers = scanner.identifiers_in(path, data, lang);
+            report.identifiers = scanner.identifiers_in(path, data, lang, true);
         }
     }
     report.finish();

@@ -111,7 +111,7 @@ pub fn scan_staged(scanner: &Scanner) -> anyhow::Result<Report> {
             report.summary.files_skipped += 1;
             continue;
         }
-        let outcome = scanner.scan_bytes(&f.path, &blob);
+        let outcome = scanner.scan_bytes(&f.path, &blob, true);
         if outcome.skipped {
             report.summary.files_skipped += 1;
         } else {

@@ -41,7 +41,7 @@ pub fn scan_paths(
     let (files, dirs): (Vec<&PathBuf>, Vec<&PathBuf>) = paths.iter().partition(|p| !p.is_dir());
     let mut buf = Vec::new();
     for f in files {
-        let msg = scan_file(scanner, f, &mut buf);
+        let msg = scan_file(scanner, f, &mut buf, true);
         collect(&mut report, msg, on_error);
     }
     if dirs.is_empty() {
@@ -89,7 +89,7 @@ pub fn scan_paths(
                     if !entry.file_type().is_some_and(|t| t.is_file()) {
                         return WalkState::Continue;
                     }
-                    let msg = scan_file(scanner, entry.path(), &mut buf);
+                    let msg = scan_file(scanner, entry.path(), &mut buf, false);
                     if let Msg::File(f) = &msg {
                         counters.files.fetch_add(1, Ordering::Relaxed);
                         counters.bytes.fetch_add(f.bytes, Ordering::Relaxed);
@@ -132,7 +132,7 @@ fn collect(report: &mut Report, msg: Msg, on_error: &mut dyn FnMut(&str)) {
     }
 }
 
-fn scan_file(scanner: &Scanner, path: &Path, buf: &mut Vec<u8>) -> Msg {
+fn scan_file(scanner: &Scanner, path: &Path, buf: &mut Vec<u8>, alone: bool) -> Msg {
     let display = display_path(path);
     let file = match std::fs::File::open(path) {
         Ok(f) => f,
@@ -151,7 +151,7 @@ fn scan_file(scanner: &Scanner, path: &Path, buf: &mut Vec<u8>) -> Msg {
     if buf.len() as u64 > scanner.max_file_bytes {
         return Msg::Skipped;
     }
-    Msg::File(scanner.scan_bytes(&display, buf))
+    Msg::File(scanner.scan_bytes(&display, buf, alone))
 }
 
 /// The path as given, without the `./` that walking `.` prefixes to everything.

@@ -961,7 +961,7 @@ fn python_functions(n: usize) -> String {
 #[test]
 fn a_block_parsed_in_pieces_renames_what_a_whole_parse_declares() {
     let src = python_functions(40);
-    assert!(lang::pieces(&src, PIECE_MIN_BYTES).len() > 1);
+    assert!(lang::pieces(&src, lang::piece_goal(0)).len() > 1);
     let declared: Vec<String> = lang::from_name("python")
         .unwrap()
         .analyze(&src)
@@ -991,7 +991,7 @@ fn a_cut_inside_a_string_falls_back_to_the_whole_parse() {
         "text\n".repeat(200),
         python_functions(30)
     );
-    let cuts = lang::pieces(&src, PIECE_MIN_BYTES);
+    let cuts = lang::pieces(&src, lang::piece_goal(0));
     assert!(
         cuts.iter()
             .any(|c| src[c.clone()].starts_with("def looks_like_code_inside")),
