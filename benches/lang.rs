@@ -1,6 +1,8 @@
-//! Identifier analysis against a bare tree-sitter parse, per language, and language detection:
-//! `cargo bench --bench lang`. CPU time of this thread, best of three: the machines are shared
-//! and wall time swings by 30%.
+//! Identifier analysis against a bare tree-sitter parse, per language, one text analysed on every
+//! core against whole, and language detection: `cargo bench --bench lang`. The parse rows take
+//! the CPU time of this thread, best of three: the machines are shared and wall time swings by
+//! 30%. The other rows take wall time, best of three: they use other cores, or are too short for
+//! the CPU clock.
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -88,6 +90,16 @@ fn main() {
         let one = std::fs::read_to_string(fixtures().join(name).join(file)).expect("fixture");
         for size in [20_000, 200_000] {
             let text = one.repeat(size / one.len() + 1);
+            // The pieces must parse cleanly, or the row would time the fallback to a whole parse.
+            let cut = pretense::lang::pieces(
+                &text,
+                pretense::lang::piece_goal(text.len() / pretense::parallel::cores()),
+            );
+            assert!(
+                cut.iter()
+                    .all(|r| lang.analyze(&text[r.clone()]).error_nodes == 0),
+                "{name}: a piece of the repeated fixture has a syntax error"
+            );
             let whole = wall_ms_per_run(10, || {
                 lang.analyze(&text);
             });

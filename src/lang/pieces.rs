@@ -30,6 +30,9 @@ pub fn piece_goal(share: usize) -> usize {
 
 /// See [`Lang::analyze_on_every_core`].
 pub(super) fn analyze_on_every_core(lang: &Lang, source: &str) -> Analysis {
+    if crate::parallel::cores() < 2 {
+        return lang.analyze(source);
+    }
     analyze_cut(
         lang,
         source,
@@ -99,9 +102,9 @@ pub fn pieces(source: &str, goal: usize) -> Vec<Range<usize>> {
             && pending.is_none()
             && line - start >= goal
             && len - line >= goal / 2
-            && text
-                .first()
-                .is_some_and(|&b| b.is_ascii_alphabetic() || b"_$@/#".contains(&b))
+            && text.first().is_some_and(|&b| {
+                b.is_ascii_alphabetic() || b"_$@#".contains(&b) || (b == b'/' && comment)
+            })
         {
             pending = Some(line);
         }
@@ -174,6 +177,17 @@ mod tests {
                 "class A:\n    def f(self):\n        pass\n\n# helpers\n\n    def g(self):\n        pass\n\n",
                 "# top\n// also\n\ndef h():\n    pass\n"
             ]
+        );
+    }
+
+    #[test]
+    fn a_line_starting_with_a_slash_is_a_cut_only_when_it_is_a_comment() {
+        // JavaScript inserts no semicolon before `/`: the line goes on dividing `b`, and a piece
+        // starting there would parse cleanly as a regex literal, without the `d` it declares.
+        let src = "var a = b\n\n/c/g, d = 2\n\n// a comment\nvar e = 3\n";
+        assert_eq!(
+            texts(src, 1),
+            ["var a = b\n\n/c/g, d = 2\n\n", "// a comment\nvar e = 3\n"]
         );
     }
 

@@ -250,8 +250,17 @@ pub async fn scan(state: &State, req: Request<Incoming>) -> Result<Response<Body
         })?),
         None => None,
     };
-    let report =
-        crate::scan::report_for_text(&state.scanner, filename, content.as_bytes(), lang, true);
+    // Parsing is CPU work, on every core for a long text: not on a thread that serves requests.
+    let (scanner, filename, content) = (
+        state.scanner.clone(),
+        filename.to_string(),
+        content.to_string(),
+    );
+    let report = tokio::task::spawn_blocking(move || {
+        crate::scan::report_for_text(&scanner, &filename, content.as_bytes(), lang, true)
+    })
+    .await
+    .map_err(|e| ProxyError::internal(format!("the scan failed: {e}")))?;
     let v = serde_json::to_value(&report).map_err(|e| ProxyError::internal(e.to_string()))?;
     Ok(json_response(StatusCode::OK, &v))
 }

@@ -40,8 +40,9 @@ pub fn scan_paths(
     // for ignore files up the tree cost more than scanning one file.
     let (files, dirs): (Vec<&PathBuf>, Vec<&PathBuf>) = paths.iter().partition(|p| !p.is_dir());
     let mut buf = Vec::new();
+    // One file at a time: each may use every core, unless the user asked for one thread.
     for f in files {
-        let msg = scan_file(scanner, f, &mut buf, true);
+        let msg = scan_file(scanner, f, &mut buf, threads != 1);
         collect(&mut report, msg, on_error);
     }
     if dirs.is_empty() {
