@@ -100,17 +100,23 @@ fn main() {
                     .all(|r| lang.analyze(&text[r.clone()]).error_nodes == 0),
                 "{name}: a piece of the repeated fixture has a syntax error"
             );
-            let whole = wall_ms_per_run(10, || {
-                lang.analyze(&text);
-            });
-            let cores = wall_ms_per_run(10, || {
-                lang.analyze_on_every_core(&text);
-            });
-            println!(
-                "{name:<10} {:>3} KB alone: whole {whole:.2} ms, on every core {cores:.2} ms ({:.2}x)",
-                text.len() / 1000,
-                whole / cores
-            );
+            // The same with a syntax error near the end (a pasted snippet cut off): the pieces
+            // before the broken one keep their answer, the rest is parsed again as one.
+            let cut_off = format!("{text}\n\nbroken(((\n");
+            assert!(lang.analyze(&cut_off).error_nodes > 0);
+            for (label, text) in [("alone", &text), ("with an error at the end", &cut_off)] {
+                let whole = wall_ms_per_run(10, || {
+                    lang.analyze(text);
+                });
+                let cores = wall_ms_per_run(10, || {
+                    lang.analyze_on_every_core(text);
+                });
+                println!(
+                    "{name:<10} {:>3} KB {label}: whole {whole:.2} ms, on every core {cores:.2} ms ({:.2}x)",
+                    text.len() / 1000,
+                    whole / cores
+                );
+            }
         }
     }
     let prose = include_str!("../grammars/README.md").repeat(100);

@@ -9,9 +9,8 @@
 //! loses its class (a method would become a function). In the six languages this is where
 //! formatted code puts its declarations, so the rule needs no grammar. It is a guess: such a line
 //! can sit inside a multi-line string or an unindented block. Such a cut leaves a piece with a
-//! syntax error (an unclosed string or bracket), and the caller then parses the whole text instead
-//! ([`Analysis::error_nodes`](super::Analysis)); only code that parses cleanly in pieces keeps the
-//! pieces' answer.
+//! syntax error (an unclosed string or bracket), and the caller then parses the text again from
+//! that piece on, as one ([`first_broken_piece`]); the pieces before it keep their answer.
 
 use std::ops::Range;
 use std::sync::Mutex;
@@ -28,6 +27,19 @@ pub fn piece_goal(share: usize) -> usize {
     MIN_BYTES.max(share / 2)
 }
 
+/// The first piece with a syntax error, given the analyses of a text's pieces in order; `None`
+/// when all parsed cleanly or the text was not cut. Such a piece may come from a cut inside a
+/// multi-line string or block: the text is then parsed again from that piece's start to its end,
+/// as one. The pieces before it parsed cleanly and end where a top-level line starts, so what
+/// follows them parses as it does in the whole text, and they keep their answer (a text cut off
+/// at its end, as pasted snippets are, parses again only its last piece).
+pub fn first_broken_piece(analyses: &[Analysis]) -> Option<usize> {
+    if analyses.len() < 2 {
+        return None;
+    }
+    analyses.iter().position(|a| a.error_nodes > 0)
+}
+
 /// See [`Lang::analyze_on_every_core`].
 pub(super) fn analyze_on_every_core(lang: &Lang, source: &str) -> Analysis {
     if crate::parallel::cores() < 2 {
@@ -40,8 +52,8 @@ pub(super) fn analyze_on_every_core(lang: &Lang, source: &str) -> Analysis {
     )
 }
 
-/// [`Lang::analyze`] of `source` in pieces of about `goal` bytes, or whole if a piece does not
-/// parse cleanly.
+/// [`Lang::analyze`] of `source` in pieces of about `goal` bytes, parsed again from the first
+/// piece with a syntax error on (see [`first_broken_piece`]).
 pub(super) fn analyze_cut(lang: &Lang, source: &str, goal: usize) -> Analysis {
     let ranges = pieces(source, goal);
     if ranges.len() < 2 {
@@ -54,14 +66,22 @@ pub(super) fn analyze_cut(lang: &Lang, source: &str, goal: usize) -> Analysis {
         done.lock().unwrap_or_else(|e| e.into_inner()).push((i, a));
     });
     let mut done = done.into_inner().unwrap_or_else(|e| e.into_inner());
-    // A cut inside a string or a block leaves a syntax error: the whole parse is the answer then.
-    if done.iter().any(|(_, a)| a.error_nodes > 0) {
-        return lang.analyze(source);
-    }
     done.sort_unstable_by_key(|(i, _)| *i);
+    let (mut ranges, mut analyses): (Vec<Range<usize>>, Vec<Analysis>) = ranges
+        .into_iter()
+        .zip(done.into_iter().map(|(_, a)| a))
+        .unzip();
+    if let Some(k) = first_broken_piece(&analyses) {
+        let rest = ranges[k].start..source.len();
+        ranges.truncate(k);
+        analyses.truncate(k);
+        analyses.push(lang.analyze(&source[rest.clone()]));
+        ranges.push(rest);
+    }
+    let error_nodes = analyses.iter().map(|a| a.error_nodes).sum();
     let mut declarations = Vec::new();
     let mut lines_before = 0;
-    for ((_, a), range) in done.into_iter().zip(&ranges) {
+    for (a, range) in analyses.into_iter().zip(&ranges) {
         // Every piece starts a line: columns stay, lines and offsets move by what precedes it.
         declarations.extend(a.declarations.into_iter().map(|mut d| {
             d.line += lines_before;
@@ -72,7 +92,7 @@ pub(super) fn analyze_cut(lang: &Lang, source: &str, goal: usize) -> Analysis {
     }
     Analysis {
         declarations,
-        error_nodes: 0,
+        error_nodes,
     }
 }
 

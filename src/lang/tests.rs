@@ -947,3 +947,57 @@ fn a_cut_inside_a_docstring_gets_the_whole_parse_answer() {
             .any(|d| d.name == "looks_like_code_inside")
     );
 }
+
+#[test]
+fn code_with_a_syntax_error_is_parsed_again_from_its_first_broken_piece_with_the_whole_answer() {
+    let python: String = (0..40)
+        .map(|i| format!("def compute_total_{i}(amount_due_{i}):\n    return amount_due_{i}\n\n"))
+        .collect();
+    let typescript: String = (0..40)
+        .map(|i| format!("export function computeTotal{i}(amountDue{i}: number) {{\n  const doubled{i} = amountDue{i} * 2;\n  return doubled{i};\n}}\n\n"))
+        .collect();
+    let go: String = "package billing\n\n".to_string()
+        + &(0..40)
+            .map(|i| format!("func ComputeTotal{i}(amountDue{i} int) int {{\n\tdoubled{i} := amountDue{i} * 2\n\treturn doubled{i}\n}}\n\n"))
+            .collect::<String>();
+    let java: String = (0..40)
+        .map(|i| format!("class LedgerEntry{i} {{\n  int settleAmount{i}(int amountDue) {{ return amountDue; }}\n}}\n\n"))
+        .collect();
+    let mut broken = 0;
+    for (name, code) in [
+        ("python", python),
+        ("typescript", typescript),
+        ("go", go),
+        ("java", java),
+    ] {
+        let lang = from_name(name).unwrap();
+        let half = code.len() / 2;
+        let middle = code[half..].find("\n\n").map_or(half, |i| half + i + 2);
+        for text in [
+            // Cut off inside the last declaration, as pasted snippets are.
+            code[..code.rfind('(').unwrap_or(0) + 4].to_string(),
+            // A stray closing bracket halfway, and an unclosed string halfway.
+            format!("{}) ]\n\n{}", &code[..middle], &code[middle..]),
+            format!("{}x = \"open\n\n{}", &code[..middle], &code[middle..]),
+            // Broken from the first line on.
+            format!("(((\n\n{code}"),
+        ] {
+            let whole = lang.analyze(&text);
+            assert!(whole.error_nodes > 0, "{name}: {text}");
+            let cut = pieces(&text, 512);
+            assert!(cut.len() > 2, "{name}");
+            if cut
+                .iter()
+                .take_while(|r| lang.analyze(&text[(*r).clone()]).error_nodes == 0)
+                .count()
+                > 0
+            {
+                broken += 1;
+            }
+            let got = super::pieces::analyze_cut(lang, &text, 512);
+            assert_eq!(got.declarations, whole.declarations, "{name}:\n{text}");
+        }
+    }
+    // Most texts keep some clean pieces before the first broken one.
+    assert!(broken >= 8, "only {broken} texts kept clean pieces");
+}

@@ -1401,27 +1401,34 @@ impl Engine {
         }
         let mut parsed = parsed.into_inner().unwrap_or_else(|e| e.into_inner());
         parsed.sort_unstable_by_key(|(m, p, _)| (*m, *p));
-        let mut found: Vec<Vec<lang::Declaration>> = vec![Vec::new(); missing.len()];
-        let mut broken = vec![false; missing.len()];
+        let mut per_piece: Vec<Vec<lang::Analysis>> = vec![Vec::new(); missing.len()];
         for (m, _, a) in parsed {
-            broken[m] |= pieces[m].len() > 1 && a.error_nodes > 0;
-            found[m].extend(a.declarations);
+            per_piece[m].push(a);
         }
         // A piece with a syntax error may have been cut inside a string or a block (see
-        // `lang::pieces`): such segments are parsed whole, as the one answer to trust.
-        let whole: Vec<usize> = (0..missing.len()).filter(|&m| broken[m]).collect();
-        let reparsed = Mutex::new(Vec::with_capacity(whole.len()));
-        parallel::on_every_core(&whole, |&m| {
+        // `lang::pieces`): such segments are parsed again from that piece on, as one.
+        let again: Vec<(usize, usize)> = per_piece
+            .iter()
+            .enumerate()
+            .filter_map(|(m, a)| Some((m, lang::first_broken_piece(a)?)))
+            .collect();
+        let reparsed = Mutex::new(Vec::with_capacity(again.len()));
+        parallel::on_every_core(&again, |&(m, k)| {
             let (_, lang, code, _) = &jobs[missing[m]];
-            let a = lang.analyze(code);
+            let a = lang.analyze(&code[pieces[m][k].start..]);
             reparsed
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
-                .push((m, a.declarations));
+                .push((m, k, a));
         });
-        for (m, d) in reparsed.into_inner().unwrap_or_else(|e| e.into_inner()) {
-            found[m] = d;
+        for (m, k, a) in reparsed.into_inner().unwrap_or_else(|e| e.into_inner()) {
+            per_piece[m].truncate(k);
+            per_piece[m].push(a);
         }
+        let found: Vec<Vec<lang::Declaration>> = per_piece
+            .into_iter()
+            .map(|a| a.into_iter().flat_map(|a| a.declarations).collect())
+            .collect();
         let mut fresh: Vec<(usize, Analysis)> = {
             let mut spans = spans.into_inner().unwrap_or_else(|e| e.into_inner());
             spans.sort_unstable_by_key(|(slot, _)| *slot);

@@ -1004,6 +1004,52 @@ fn a_cut_inside_a_string_falls_back_to_the_whole_parse() {
 }
 
 #[test]
+fn a_block_with_syntax_errors_is_parsed_again_from_its_first_broken_piece() {
+    // Clean functions, a docstring a cut falls inside, more functions, and an end cut off.
+    let more: String = (0..20)
+        .map(|i| {
+            format!("def reconcile_batch_{i}(ledger_rows_{i}):\n    return ledger_rows_{i}\n\n")
+        })
+        .collect();
+    let src = format!(
+        "{}DOC = \"\"\"\n{}\ndef looks_like_code_inside():\n    pass\n\"\"\"\n\n{more}def settle_invoice_batch(invoice_rows, (((\n",
+        python_functions(20),
+        "text\n".repeat(200),
+    );
+    let python = lang::from_name("python").unwrap();
+    let cuts = lang::pieces(&src, lang::piece_goal(0));
+    let analyses: Vec<lang::Analysis> = cuts
+        .iter()
+        .map(|c| python.analyze(&src[c.clone()]))
+        .collect();
+    // Some pieces before the first broken one parse cleanly and are kept.
+    assert!(lang::first_broken_piece(&analyses) > Some(0), "{cuts:?}");
+    let (out, r) = redact_one(&engine(), &src, Some("python"));
+    assert!(out.contains("def looks_like_code_inside():"), "{out}");
+    for name in [
+        "compute_total_0",
+        "compute_total_19",
+        "reconcile_batch_0",
+        "reconcile_batch_19",
+        "ledger_rows_7",
+    ] {
+        assert!(!out.contains(name), "{name} survived:\n{out}");
+    }
+    let whole_functions = python
+        .analyze(&src)
+        .declarations
+        .iter()
+        .filter(|d| d.mutable && d.kind == lang::Kind::Function)
+        .count();
+    assert_eq!(
+        r.identifiers.get("function"),
+        Some(&whole_functions),
+        "{:?}",
+        r.identifiers
+    );
+}
+
+#[test]
 fn a_comment_in_column_0_inside_a_class_keeps_its_methods_methods() {
     // Python allows the comment there; cutting before it would parse the second half's methods
     // cleanly, as functions.
