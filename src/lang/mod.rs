@@ -23,7 +23,7 @@ use std::fmt;
 use std::sync::OnceLock;
 
 pub use detect::detect;
-pub use pieces::{first_broken_piece, piece_goal, pieces};
+pub use pieces::{piece_goal, pieces, reparse_from};
 
 /// One language pretense can parse: its names for humans and tools, and (privately) its grammar,
 /// declarations query and builtin list.
@@ -286,8 +286,8 @@ impl Lang {
     /// [`Lang::analyze`] on every core, for one long text analysed alone (a file named on the
     /// command line, `POST /scan`): the text is cut in [`pieces`] parsed side by side, and their
     /// declarations are placed back in the whole text. If a piece has a syntax error (a cut
-    /// inside a multi-line string or block) the text is parsed again from that piece on (see
-    /// [`first_broken_piece`]). Tests compare the answer with the whole parse's on every fixture
+    /// inside a multi-line string or block) the text is parsed again from the piece before it on
+    /// (see [`reparse_from`]). Tests compare the answer with the whole parse's on every fixture
     /// and on code with syntax errors. Texts that already share the cores gain nothing from it.
     pub fn analyze_on_every_core(&self, source: &str) -> Analysis {
         pieces::analyze_on_every_core(self, source)

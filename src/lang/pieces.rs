@@ -9,8 +9,8 @@
 //! loses its class (a method would become a function). In the six languages this is where
 //! formatted code puts its declarations, so the rule needs no grammar. It is a guess: such a line
 //! can sit inside a multi-line string or an unindented block. Such a cut leaves a piece with a
-//! syntax error (an unclosed string or bracket), and the caller then parses the text again from
-//! that piece on, as one ([`first_broken_piece`]); the pieces before it keep their answer.
+//! syntax error (an unclosed string or bracket), and the caller then parses the text again, as
+//! one, from the piece before it on ([`reparse_from`]); the pieces before that keep their answer.
 
 use std::ops::Range;
 use std::sync::Mutex;
@@ -27,17 +27,21 @@ pub fn piece_goal(share: usize) -> usize {
     MIN_BYTES.max(share / 2)
 }
 
-/// The first piece with a syntax error, given the analyses of a text's pieces in order; `None`
-/// when all parsed cleanly or the text was not cut. Such a piece may come from a cut inside a
-/// multi-line string or block: the text is then parsed again from that piece's start to its end,
-/// as one. The pieces before it parsed cleanly and end where a top-level line starts, so what
-/// follows them parses as it does in the whole text, and they keep their answer (a text cut off
-/// at its end, as pasted snippets are, parses again only its last piece).
-pub fn first_broken_piece(analyses: &[Analysis]) -> Option<usize> {
+/// The piece to parse a text again from, given the analyses of its pieces in order: the one
+/// before the first piece with a syntax error (or that one, if it is the first); `None` when all
+/// parsed cleanly or the text was not cut. The text is parsed again from there to its end, as
+/// one, and the pieces before keep their answer: they parsed cleanly, and the piece after them
+/// was not broken either. A piece can be broken because a cut fell inside a multi-line string or
+/// block, whose start is in the piece before, or because it goes on with the statement of the
+/// piece before (`else:`, `except`, `catch` in column 0 after a blank line): so the piece before
+/// is parsed again with it. A text cut off at its end, as pasted snippets are, parses again only
+/// its last two pieces.
+pub fn reparse_from(analyses: &[Analysis]) -> Option<usize> {
     if analyses.len() < 2 {
         return None;
     }
-    analyses.iter().position(|a| a.error_nodes > 0)
+    let broken = analyses.iter().position(|a| a.error_nodes > 0)?;
+    Some(broken.saturating_sub(1))
 }
 
 /// See [`Lang::analyze_on_every_core`].
@@ -52,8 +56,9 @@ pub(super) fn analyze_on_every_core(lang: &Lang, source: &str) -> Analysis {
     )
 }
 
-/// [`Lang::analyze`] of `source` in pieces of about `goal` bytes, parsed again from the first
-/// piece with a syntax error on (see [`first_broken_piece`]).
+/// [`Lang::analyze`] of `source` in pieces of about `goal` bytes, parsed again from a piece with
+/// a syntax error on (see [`reparse_from`]). `error_nodes` counts the errors of the pieces kept
+/// and of what was parsed again.
 pub(super) fn analyze_cut(lang: &Lang, source: &str, goal: usize) -> Analysis {
     let ranges = pieces(source, goal);
     if ranges.len() < 2 {
@@ -71,7 +76,7 @@ pub(super) fn analyze_cut(lang: &Lang, source: &str, goal: usize) -> Analysis {
         .into_iter()
         .zip(done.into_iter().map(|(_, a)| a))
         .unzip();
-    if let Some(k) = first_broken_piece(&analyses) {
+    if let Some(k) = reparse_from(&analyses) {
         let rest = ranges[k].start..source.len();
         ranges.truncate(k);
         analyses.truncate(k);
@@ -154,7 +159,7 @@ fn is_comment(line: &[u8]) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::pieces;
+    use super::{Analysis, pieces, reparse_from};
 
     fn texts(source: &str, goal: usize) -> Vec<&str> {
         pieces(source, goal)
@@ -209,6 +214,24 @@ mod tests {
             texts(src, 1),
             ["var a = b\n\n/c/g, d = 2\n\n", "// a comment\nvar e = 3\n"]
         );
+    }
+
+    #[test]
+    fn a_text_is_parsed_again_from_the_piece_before_its_first_broken_one() {
+        let with_errors = |errors: &[usize]| -> Vec<Analysis> {
+            errors
+                .iter()
+                .map(|&error_nodes| Analysis {
+                    declarations: Vec::new(),
+                    error_nodes,
+                })
+                .collect()
+        };
+        assert_eq!(reparse_from(&with_errors(&[0, 0, 0])), None);
+        assert_eq!(reparse_from(&with_errors(&[3])), None, "not cut");
+        assert_eq!(reparse_from(&with_errors(&[2, 0, 0])), Some(0));
+        assert_eq!(reparse_from(&with_errors(&[0, 1, 1])), Some(0));
+        assert_eq!(reparse_from(&with_errors(&[0, 0, 0, 1])), Some(2));
     }
 
     #[test]

@@ -1406,11 +1406,11 @@ impl Engine {
             per_piece[m].push(a);
         }
         // A piece with a syntax error may have been cut inside a string or a block (see
-        // `lang::pieces`): such segments are parsed again from that piece on, as one.
+        // `lang::pieces`): such segments are parsed again, as one, from the piece before it on.
         let again: Vec<(usize, usize)> = per_piece
             .iter()
             .enumerate()
-            .filter_map(|(m, a)| Some((m, lang::first_broken_piece(a)?)))
+            .filter_map(|(m, a)| Some((m, lang::reparse_from(a)?)))
             .collect();
         let reparsed = Mutex::new(Vec::with_capacity(again.len()));
         parallel::on_every_core(&again, |&(m, k)| {

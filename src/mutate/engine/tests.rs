@@ -1004,26 +1004,36 @@ fn a_cut_inside_a_string_falls_back_to_the_whole_parse() {
 }
 
 #[test]
-fn a_block_with_syntax_errors_is_parsed_again_from_its_first_broken_piece() {
-    // Clean functions, a docstring a cut falls inside, more functions, and an end cut off.
+fn a_block_with_syntax_errors_keeps_the_clean_pieces_before_the_broken_one() {
+    // Clean functions; an `if` whose `else:` a cut falls before (that piece is broken only because
+    // its statement started in the piece before); a docstring a cut falls inside; more
+    // functions; and an end cut off.
     let more: String = (0..20)
         .map(|i| {
             format!("def reconcile_batch_{i}(ledger_rows_{i}):\n    return ledger_rows_{i}\n\n")
         })
         .collect();
+    let settings: String = (0..60)
+        .map(|i| format!("    setting_{i} = {i}\n"))
+        .collect();
     let src = format!(
-        "{}DOC = \"\"\"\n{}\ndef looks_like_code_inside():\n    pass\n\"\"\"\n\n{more}def settle_invoice_batch(invoice_rows, (((\n",
-        python_functions(20),
+        "{}if FEATURE_ON:\n{settings}\nelse:\n    def fallback_encoder(payload_bytes):\n        return payload_bytes\n\nDOC = \"\"\"\n{}\ndef looks_like_code_inside():\n    pass\n\"\"\"\n\n{more}def settle_invoice_batch(invoice_rows, (((\n",
+        python_functions(40),
         "text\n".repeat(200),
     );
     let python = lang::from_name("python").unwrap();
-    let cuts = lang::pieces(&src, lang::piece_goal(0));
+    // Cut as the engine cuts a request of this one block on two cores.
+    let cuts = lang::pieces(&src, lang::piece_goal(src.len() / 2));
+    assert!(
+        cuts.iter().any(|c| src[c.clone()].starts_with("else:")),
+        "{cuts:?}"
+    );
     let analyses: Vec<lang::Analysis> = cuts
         .iter()
         .map(|c| python.analyze(&src[c.clone()]))
         .collect();
     // Some pieces before the first broken one parse cleanly and are kept.
-    assert!(lang::first_broken_piece(&analyses) > Some(0), "{cuts:?}");
+    assert!(lang::reparse_from(&analyses) > Some(0), "{cuts:?}");
     let (out, r) = redact_one(&engine(), &src, Some("python"));
     assert!(out.contains("def looks_like_code_inside():"), "{out}");
     for name in [
@@ -1032,6 +1042,7 @@ fn a_block_with_syntax_errors_is_parsed_again_from_its_first_broken_piece() {
         "reconcile_batch_0",
         "reconcile_batch_19",
         "ledger_rows_7",
+        "fallback_encoder",
     ] {
         assert!(!out.contains(name), "{name} survived:\n{out}");
     }
