@@ -100,8 +100,8 @@ fn main() {
                     .all(|r| lang.analyze(&text[r.clone()]).error_nodes == 0),
                 "{name}: a piece of the repeated fixture has a syntax error"
             );
-            // The same with a syntax error near the end (a pasted snippet cut off): the pieces
-            // before the broken one keep their answer, the rest is parsed again as one.
+            // The same with a syntax error near the end (a pasted snippet cut off): the clean
+            // pieces keep their answer, the last two are parsed again as one (`reparse_from`).
             let cut_off = format!("{text}\n\nbroken(((\n");
             assert!(lang.analyze(&cut_off).error_nodes > 0);
             for (label, text) in [("alone", &text), ("with an error at the end", &cut_off)] {

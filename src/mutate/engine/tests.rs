@@ -1004,7 +1004,7 @@ fn a_cut_inside_a_string_falls_back_to_the_whole_parse() {
 }
 
 #[test]
-fn a_block_with_syntax_errors_keeps_the_clean_pieces_before_the_broken_one() {
+fn a_block_with_syntax_errors_cut_in_pieces_renames_what_a_whole_parse_declares() {
     // Clean functions; an `if` whose `else:` a cut falls before (that piece is broken only because
     // its statement started in the piece before); a docstring a cut falls inside; more
     // functions; and an end cut off.
@@ -1032,7 +1032,8 @@ fn a_block_with_syntax_errors_keeps_the_clean_pieces_before_the_broken_one() {
         .iter()
         .map(|c| python.analyze(&src[c.clone()]))
         .collect();
-    // Some pieces before the first broken one parse cleanly and are kept.
+    // The cut leaves clean pieces before the broken ones, which the engine keeps (whether it kept
+    // them is `lang::tests`' to check: the names come out the same either way).
     assert!(lang::reparse_from(&analyses) > Some(0), "{cuts:?}");
     let (out, r) = redact_one(&engine(), &src, Some("python"));
     assert!(out.contains("def looks_like_code_inside():"), "{out}");
