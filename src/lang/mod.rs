@@ -11,6 +11,7 @@
 //! `grammars/README.md` for the vocabulary and the "adding a language" checklist.
 
 mod detect;
+mod matcher;
 mod pieces;
 mod query;
 mod words;
@@ -293,7 +294,7 @@ impl Lang {
         pieces::analyze_on_every_core(self, source)
     }
 
-    /// Compiles the declarations query now rather than on first use (~0.15 s for TypeScript).
+    /// Compiles the declarations query now rather than on first use.
     pub fn prepare(&self) {
         self.compiled();
     }

@@ -19,6 +19,7 @@ use std::fmt;
 
 use tree_sitter::{Node, Parser, Query, QueryCursor, StreamingIterator, Tree};
 
+use super::matcher::Matcher;
 use super::{Analysis, Declaration, Kind, Lang, words};
 
 /// How the analyzer reads one capture name.
@@ -64,9 +65,24 @@ impl Role {
 /// A language's grammar and compiled declarations query.
 pub(crate) struct Compiled {
     language: tree_sitter::Language,
-    query: Query,
+    engine: Engine,
     /// The role of each capture, by capture index.
     roles: Vec<Role>,
+}
+
+/// What runs the query: our matcher, or tree-sitter's engine for a query file that uses more of
+/// the query language than the matcher knows (see `matcher`).
+enum Engine {
+    Matcher(Matcher),
+    TreeSitter(Query),
+}
+
+impl Compiled {
+    /// Whether our matcher runs this query (rather than tree-sitter's engine).
+    #[cfg(test)]
+    pub(crate) fn uses_matcher(&self) -> bool {
+        matches!(self.engine, Engine::Matcher(_))
+    }
 }
 
 /// A query file that does not compile against its grammar, located in the file that has the
@@ -103,8 +119,15 @@ pub(crate) fn segments(lang: &Lang, out: &mut Vec<(String, &'static str)>, depth
     ));
 }
 
-/// Compiles the declarations query of `lang` against its grammar.
+/// Compiles the declarations query of `lang` against its grammar, for our matcher when it
+/// supports everything the files use, for tree-sitter's engine otherwise (which also reports
+/// mistakes in the files, with their line).
 pub(crate) fn compile(lang: &Lang) -> Result<Compiled, QueryFileError> {
+    compile_for(lang, true)
+}
+
+/// [`compile`] for tree-sitter's engine, or (`matcher`) for ours if it can.
+pub(crate) fn compile_for(lang: &Lang, matcher: bool) -> Result<Compiled, QueryFileError> {
     let mut parts = Vec::new();
     segments(lang, &mut parts, 0);
     let own_file = format!("grammars/{}/identifiers.scm", lang.name);
@@ -129,6 +152,27 @@ pub(crate) fn compile(lang: &Lang) -> Result<Compiled, QueryFileError> {
     }
 
     let language = lang.grammar();
+    let roles_of = |names: &[&str]| {
+        names
+            .iter()
+            .map(|name| {
+                Role::of(name).map_err(|message| QueryFileError {
+                    file: own_file.clone(),
+                    line: 0,
+                    message,
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()
+    };
+    if matcher && let Ok(m) = Matcher::compile(&language, &source) {
+        let names: Vec<&str> = m.capture_names().iter().map(String::as_str).collect();
+        let roles = roles_of(&names)?;
+        return Ok(Compiled {
+            language,
+            engine: Engine::Matcher(m),
+            roles,
+        });
+    }
     let query = Query::new(&language, &source).map_err(|e| {
         let (file, line) = locate(e.row);
         QueryFileError {
@@ -142,20 +186,10 @@ pub(crate) fn compile(lang: &Lang) -> Result<Compiled, QueryFileError> {
             ),
         }
     })?;
-    let roles = query
-        .capture_names()
-        .iter()
-        .map(|name| {
-            Role::of(name).map_err(|message| QueryFileError {
-                file: own_file.clone(),
-                line: 0,
-                message,
-            })
-        })
-        .collect::<Result<Vec<_>, _>>()?;
+    let roles = roles_of(query.capture_names())?;
     Ok(Compiled {
         language,
-        query,
+        engine: Engine::TreeSitter(query),
         roles,
     })
 }
@@ -270,6 +304,101 @@ struct Site {
     package_import: bool,
 }
 
+/// What one match says: the declaration kind and import flag from its captures, the `@ignore`d
+/// nodes, and a [`Site`] for each `@name` when it declares something.
+fn record<'t>(
+    roles: &[Role],
+    pattern: usize,
+    captures: impl Iterator<Item = (usize, Node<'t>)> + Clone,
+    sites: &mut Vec<Site>,
+    ignored: &mut Vec<usize>,
+) {
+    let mut kind = None;
+    let mut package_import = false;
+    for (index, node) in captures.clone() {
+        match roles[index] {
+            Role::Definition(k) => kind = Some(k),
+            Role::ImportLocal => kind = Some(Kind::Import),
+            Role::ImportPackage => {
+                kind = Some(Kind::Import);
+                package_import = true;
+            }
+            Role::Ignore => ignored.push(node.start_byte()),
+            Role::Name | Role::Helper => {}
+        }
+    }
+    let Some(kind) = kind else { return };
+    for (index, node) in captures {
+        if roles[index] == Role::Name {
+            let pos = node.start_position();
+            sites.push(Site {
+                start: node.start_byte(),
+                end: node.end_byte(),
+                row: pos.row,
+                column_bytes: pos.column,
+                pattern,
+                kind,
+                package_import,
+            });
+        }
+    }
+}
+
+/// Runs the query over the tree: the `@name` sites of every match (unsorted, possibly
+/// repeated) and the starts of `@ignore`d nodes.
+fn captures(compiled: &Compiled, root: Node<'_>, source: &str) -> (Vec<Site>, Vec<usize>) {
+    let mut sites: Vec<Site> = Vec::new();
+    let mut ignored: Vec<usize> = Vec::new();
+    let roles = &compiled.roles;
+    match &compiled.engine {
+        Engine::Matcher(m) => m.for_each_match(root, source, &mut |pattern, caps| {
+            let caps = caps.iter().map(|&(i, node)| (usize::from(i), node));
+            record(roles, pattern, caps, &mut sites, &mut ignored);
+        }),
+        Engine::TreeSitter(query) => {
+            let mut collect = |cursor: &mut QueryCursor| {
+                let mut matches = cursor.matches(query, root, source.as_bytes());
+                while let Some(m) = matches.next() {
+                    let caps = m.captures().iter().map(|c| (c.index as usize, c.node));
+                    record(roles, m.pattern_index, caps, &mut sites, &mut ignored);
+                }
+            };
+            CURSOR.with(|cell| match cell.try_borrow_mut() {
+                Ok(mut slot) => collect(slot.get_or_insert_with(QueryCursor::new)),
+                Err(_) => collect(&mut QueryCursor::new()),
+            });
+        }
+    }
+    (sites, ignored)
+}
+
+/// `(start, end, pattern, kind, package import)` of one `@name` capture.
+#[cfg(test)]
+pub(crate) type RawName = (usize, usize, usize, Kind, bool);
+
+/// What the query captures in `source` with `compiled`, normalised for comparing two engines:
+/// every `@name`, sorted, and the `@ignore`d starts.
+#[cfg(test)]
+pub(crate) fn raw_captures(
+    compiled: &Compiled,
+    lang: &Lang,
+    source: &str,
+) -> (Vec<RawName>, Vec<usize>) {
+    let Some(tree) = parse(lang, source) else {
+        return Default::default();
+    };
+    let (sites, mut ignored) = captures(compiled, tree.root_node(), source);
+    let mut out: Vec<_> = sites
+        .iter()
+        .map(|s| (s.start, s.end, s.pattern, s.kind, s.package_import))
+        .collect();
+    out.sort_unstable();
+    out.dedup();
+    ignored.sort_unstable();
+    ignored.dedup();
+    (out, ignored)
+}
+
 /// See [`Lang::analyze`].
 pub(crate) fn analyze(lang: &Lang, source: &str) -> Analysis {
     let compiled = lang.compiled();
@@ -278,48 +407,7 @@ pub(crate) fn analyze(lang: &Lang, source: &str) -> Analysis {
     };
     let root = tree.root_node();
     let error_nodes = error_stats(root).nodes;
-
-    let mut sites: Vec<Site> = Vec::new();
-    let mut ignored: Vec<usize> = Vec::new();
-    let mut collect = |cursor: &mut QueryCursor| {
-        let mut matches = cursor.matches(&compiled.query, root, source.as_bytes());
-        while let Some(m) = matches.next() {
-            let mut kind = None;
-            let mut package_import = false;
-            for cap in m.captures() {
-                match compiled.roles[cap.index as usize] {
-                    Role::Definition(k) => kind = Some(k),
-                    Role::ImportLocal => kind = Some(Kind::Import),
-                    Role::ImportPackage => {
-                        kind = Some(Kind::Import);
-                        package_import = true;
-                    }
-                    Role::Ignore => ignored.push(cap.node.start_byte()),
-                    Role::Name | Role::Helper => {}
-                }
-            }
-            let Some(kind) = kind else { continue };
-            for cap in m.captures() {
-                if compiled.roles[cap.index as usize] == Role::Name {
-                    let pos = cap.node.start_position();
-                    sites.push(Site {
-                        start: cap.node.start_byte(),
-                        end: cap.node.end_byte(),
-                        row: pos.row,
-                        column_bytes: pos.column,
-                        pattern: m.pattern_index,
-                        kind,
-                        package_import,
-                    });
-                }
-            }
-        }
-    };
-    CURSOR.with(|cell| match cell.try_borrow_mut() {
-        Ok(mut slot) => collect(slot.get_or_insert_with(QueryCursor::new)),
-        Err(_) => collect(&mut QueryCursor::new()),
-    });
-
+    let (mut sites, mut ignored) = captures(compiled, root, source);
     sites.sort_by_key(|s| (s.start, s.pattern));
     sites.dedup_by_key(|s| s.start);
     ignored.sort_unstable();

@@ -43,8 +43,18 @@ fn names_aliases_and_extensions_are_unambiguous() {
 fn every_query_compiles() {
     let mut errors = Vec::new();
     for lang in all() {
-        if let Err(e) = query::compile(lang) {
+        // tree-sitter's own compiler is the reference for what the files may say.
+        if let Err(e) = query::compile_for(lang, false) {
             errors.push(e.to_string());
+        }
+        match query::compile(lang) {
+            Ok(c) if !c.uses_matcher() => errors.push(format!(
+                "{}: the matcher cannot run this query ({:?}): tree-sitter's slower engine would",
+                lang.name,
+                super::matcher::Matcher::compile(&lang.grammar(), &query_source(lang)).err()
+            )),
+            Ok(_) => {}
+            Err(e) => errors.push(e.to_string()),
         }
     }
     assert!(
@@ -52,6 +62,208 @@ fn every_query_compiles() {
         "queries do not compile:\n{}",
         errors.join("\n")
     );
+}
+
+/// The query files of `lang`, concatenated as `query::compile` does.
+fn query_source(lang: &Lang) -> String {
+    let mut parts = Vec::new();
+    query::segments(lang, &mut parts, 0);
+    parts.iter().map(|(_, src)| format!("{src}\n")).collect()
+}
+
+/// Texts to run both query engines over: every fixture of `lang`, and each cut off at a
+/// quarter, half and three quarters of its lines, with every seventh line dropped, and with an
+/// opening bracket halfway (so that ERROR nodes are everywhere in the trees).
+fn engine_texts(lang: &Lang) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for (l, path) in every_fixture() {
+        if l != lang {
+            continue;
+        }
+        let src = std::fs::read_to_string(&path).unwrap();
+        let name = path.display().to_string();
+        let lines: Vec<&str> = src.lines().collect();
+        let n = lines.len();
+        for q in [1, 2, 3] {
+            out.push((
+                format!("{name}, first {q}/4"),
+                lines[..n * q / 4].join("\n"),
+            ));
+        }
+        let dropped: Vec<&str> = lines
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| i % 7 != 3)
+            .map(|(_, l)| *l)
+            .collect();
+        out.push((format!("{name}, lines dropped"), dropped.join("\n")));
+        out.push((
+            format!("{name}, bracket halfway"),
+            format!(
+                "{}\n(((\n{}",
+                lines[..n / 2].join("\n"),
+                lines[n / 2..].join("\n")
+            ),
+        ));
+        out.push((name, src));
+    }
+    out
+}
+
+/// Compares what the two engines capture in `text`: the same in a tree without errors; in a
+/// broken tree, at least what tree-sitter captures (its engine prunes a few matches that the
+/// matcher reports, see `matcher`). Returns whether they were the same.
+fn engines_agree(
+    lang: &Lang,
+    ours: &query::Compiled,
+    reference: &query::Compiled,
+    text: &str,
+) -> Result<bool, String> {
+    let want = query::raw_captures(reference, lang, text);
+    let got = query::raw_captures(ours, lang, text);
+    if got == want {
+        return Ok(true);
+    }
+    if lang.analyze(text).error_nodes == 0 {
+        return Err(format!(
+            "{}: tree-sitter {want:?}\nmatcher {got:?}\nin {text:?}",
+            lang.name
+        ));
+    }
+    let missing: Vec<_> = want.0.iter().filter(|c| !got.0.contains(c)).collect();
+    let missing_ignored: Vec<_> = want.1.iter().filter(|c| !got.1.contains(c)).collect();
+    if missing.is_empty() && missing_ignored.is_empty() {
+        Ok(false)
+    } else {
+        Err(format!(
+            "{}: the matcher misses {missing:?} and ignored {missing_ignored:?} in {text:?}",
+            lang.name
+        ))
+    }
+}
+
+#[test]
+fn the_matcher_captures_what_tree_sitter_does() {
+    let (mut same, mut more, mut names) = (0, 0, 0);
+    for lang in all() {
+        let ours = query::compile(lang).unwrap();
+        assert!(ours.uses_matcher(), "{}", lang.name);
+        let reference = query::compile_for(lang, false).unwrap();
+        let mut texts = engine_texts(lang);
+        texts.extend(
+            matcher_snippets(lang.name)
+                .iter()
+                .map(|s| (format!("snippet {s:?}"), s.to_string())),
+        );
+        for (what, text) in texts {
+            match engines_agree(lang, &ours, &reference, &text) {
+                Ok(true) => same += 1,
+                Ok(false) => more += 1,
+                Err(e) => panic!("{what}: {e}"),
+            }
+            names += query::raw_captures(&reference, lang, &text).0.len();
+        }
+    }
+    assert!(same > 120 && names > 5000, "{same} texts, {names} names");
+    // Capturing more is rare: it takes a broken tree with a field out of its production.
+    assert!(
+        more * 20 < same,
+        "{more} texts where the matcher captured more"
+    );
+}
+
+/// Both engines compiled for every language, once for all the property cases.
+fn both_engines() -> &'static [(&'static Lang, query::Compiled, query::Compiled)] {
+    static BOTH: OnceLock<Vec<(&'static Lang, query::Compiled, query::Compiled)>> = OnceLock::new();
+    BOTH.get_or_init(|| {
+        all()
+            .iter()
+            .map(|l| {
+                let ours = query::compile(l).unwrap();
+                let reference = query::compile_for(l, false).unwrap();
+                (l, ours, reference)
+            })
+            .collect()
+    })
+}
+
+/// Every line of every fixture of each language, to splice into texts no one wrote.
+fn fixture_lines() -> &'static [Vec<String>] {
+    static LINES: OnceLock<Vec<Vec<String>>> = OnceLock::new();
+    LINES.get_or_init(|| {
+        all()
+            .iter()
+            .map(|lang| {
+                every_fixture()
+                    .into_iter()
+                    .filter(|(l, _)| *l == lang)
+                    .flat_map(|(_, path)| {
+                        let src = std::fs::read_to_string(path).unwrap();
+                        src.lines().map(str::to_string).collect::<Vec<_>>()
+                    })
+                    .collect()
+            })
+            .collect()
+    })
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(192))]
+    /// Lines of a language's fixtures in a random order (mostly broken code, with ERROR nodes
+    /// in every place): the matcher captures what tree-sitter's engine does (see
+    /// `engines_agree`).
+    #[test]
+    fn spliced_fixture_lines_capture_the_same_with_either_engine(
+        which in 0usize..64,
+        picks in proptest::collection::vec(0usize..100_000, 1..40),
+    ) {
+        let engines = both_engines();
+        let i = which % engines.len();
+        let (lang, ours, reference) = &engines[i];
+        let lines = &fixture_lines()[i];
+        proptest::prop_assume!(!lines.is_empty());
+        let text: String = picks.iter().map(|p| format!("{}\n", lines[p % lines.len()])).collect();
+        let agree = engines_agree(lang, ours, reference, &text);
+        proptest::prop_assert!(agree.is_ok(), "{}", agree.unwrap_err());
+    }
+}
+
+/// Short texts for the corners of the query language the files use: anchors, `!field`,
+/// anonymous nodes, root alternations, predicates, comments where an anchor looks.
+fn matcher_snippets(lang: &str) -> &'static [&'static str] {
+    match lang {
+        "python" => &[
+            "from .models import (Base, helper_fn as aliased_helper)\nfrom pkg.sub import thing as other_thing\nimport os.path as osp, json\n",
+            "class Color(enum.Enum):\n    RED = 1\n    green_value = 2\nclass Shape(Protocol, Base):\n    def area(self): ...\n",
+            "match command:\n    case Point(x=px, y=py):\n        pass\n    case [first_item, *rest_items]:\n        pass\n    case Color.RED:\n        pass\n    case {\"k\": bound_value} as whole_match:\n        pass\n",
+            "def f(a, b=1, *args, c: int = 2, **kw):\n    self.total_count = cls.other = 3\n    x, (y, z) = w\n    lambda p, q=1, *r, **s: p\n",
+            "class Cfg:\n    MAX_SIZE = 10\n    limit_value: int = 3\n    @property\n    def name_of(self): return 1\n",
+            "with open(p) as fh, lock as (la, lb):\n    [n := 10 for item_x in range(3) for (ia, ib) in pairs]\ntry:\n    pass\nexcept E as err_value:\n    pass\n",
+            "type Alias = int\nPLAIN_CONST = 1\nfor (ka, kb), kc in items: pass\n",
+            "def broken(:\n    class Inner(Enum:\n        A = 1\n",
+        ],
+        "go" => &[
+            "package billing\n\nimport (\n\tfmt \"fmt\"\n\t\"net/http\"\n\t_ \"embed\"\n\traw `path/raw`\n)\n",
+            "type Reader interface { Read(p []byte) (n int, err error) }\ntype Pair[K comparable, V any] struct { key K; val V }\ntype Alias = Pair[int, int]\n",
+            "func (r *Recv) Method(a, b int, rest ...string) (out int) {\n\tx, y := 1, 2\n\tfor k, v := range m { _ = k }\n\tselect { case msg, ok := <-ch: _ = msg }\n\tswitch t := v.(type) { }\n\tconst Limit = 3\n\tvar count int\n\treturn\n}\n",
+            "func broken( {\n\tx := \n}\n",
+        ],
+        "java" => &[
+            "package com.acme.billing;\nimport java.util.List;\nimport static org.junit.Assert.assertTrue;\n",
+            "class A<T> {\n  static final int LIMIT = 3;\n  final static int OTHER_LIMIT = 4;\n  private final int plainField = 1;\n  public static int notConst;\n  void run(int a, String... rest) { for (var item : list) {} try (var res = open()) {} catch (IOException ex) {} }\n}\n",
+            "record Point(int x, int y) {}\nenum Mode { ON, OFF }\n@interface Marker { String value(); }\ninterface Shape { int CONST = 1; }\n",
+            "class B { void f() { Runnable r = () -> {}; Function<Integer,Integer> g = v -> v; BiFunction<A,B,C> h = (p, q) -> p; if (o instanceof String s) {} } }\n",
+            "class Broken { void f( { int x = ; }\n",
+        ],
+        _ => &[
+            "import Default, { named as alias, other } from \"./local\";\nimport * as ns from \"pkg\";\nimport fs = require(\"fs\");\nconst { a, b: renamed, ...rest } = require(\"./mod\");\nconst lib = require(\"lib\");\n",
+            "exports.handler = function () {};\nmodule.exports.other = () => {};\nFoo.prototype.method = function () {};\nconst MAX_RETRIES = 3, plain = 2;\nlet [first, , third = 1, ...others] = list;\n",
+            "class Service { constructor(private readonly repo, public name) {} field = 1; handler = () => {}; static method() {} }\n",
+            "const routes = { listUsers: \"/u\", nested: { inner: 1 }, run() {}, go: () => 1 };\nfor (const key in obj) {}\nfor (const [k, v] of map) {}\ntry {} catch (err) {}\n",
+            "({ x, y: z } = obj);\n[a, b] = [b, a];\nfunction f({ p, q: r = 1, ...s }, [t, u = 2, ...v], w = 3) {}\nconst g = async (h) => h;\n",
+            "function broken( {\n  const x = \n",
+        ],
+    }
 }
 
 #[test]
@@ -1068,4 +1280,55 @@ fn a_piece_that_continues_the_statement_before_it_is_parsed_with_that_statement(
             );
         }
     }
+}
+#[test]
+fn the_matcher_follows_tree_sitter_inside_error_nodes() {
+    // A root alternation, wildcards and anchors, over code whose names sit in ERROR nodes.
+    let lang = Lang {
+        name: "probe",
+        aliases: &[],
+        extensions: &[],
+        grammar: || tree_sitter_javascript::LANGUAGE.into(),
+        identifiers: "[(identifier) (property_identifier) (number)] @name @definition.variable\n\
+            (arguments . (_) @name) @definition.parameter\n\
+            (arguments (_) @name .) @definition.constant\n\
+            (arguments _ @name .) @definition.type\n\
+            (for_in_statement kind: _ @name) @definition.field\n",
+        builtins: "",
+        compiled: OnceLock::new(),
+        builtin_set: OnceLock::new(),
+    };
+    let ours = query::compile(&lang).unwrap();
+    assert!(ours.uses_matcher());
+    let reference = query::compile_for(&lang, false).unwrap();
+    let mut in_error = 0;
+    for text in [
+        "let = ((( foo bar.baz qux 12 \"s\"\n",
+        "a b c d 1 2\n",
+        ") foo.bar 3 (\n",
+        "call(first, ))) second, 3)\n",
+        "call(/* note */ first, second /* end */)\n",
+        "f(: a)\nf(a b)\nf(@@@ a)\nf(a, #)\n",
+        "for (const key in obj) {}\nfor (let ((( in obj) {}\n",
+    ] {
+        assert_eq!(engines_agree(&lang, &ours, &reference, text), Ok(true));
+        let want = query::raw_captures(&reference, &lang, text);
+        // The grammar before the parser: getting it sets tree-sitter's allocator.
+        let grammar = lang.grammar();
+        let mut parser = tree_sitter::Parser::new();
+        parser.set_language(&grammar).unwrap();
+        let tree = parser.parse(text, None).unwrap();
+        in_error += want
+            .0
+            .iter()
+            .filter(|(start, end, ..)| {
+                let node = tree
+                    .root_node()
+                    .descendant_for_byte_range(*start, *end)
+                    .unwrap();
+                node.parent().is_some_and(|p| p.is_error())
+            })
+            .count();
+    }
+    assert!(in_error >= 5, "only {in_error} captures inside ERROR nodes");
 }
