@@ -6,24 +6,30 @@
 //! the parse itself (4.5 M instructions for 5 KB of TypeScript, against 1.4 M for walking the
 //! same tree); compiling the TypeScript query took 0.15 s, which every CLI run that lists
 //! identifiers paid. The files use a small part of the query language, which this module
-//! compiles into plain patterns: one walk visits every node once, and only the nodes whose kind
-//! roots a pattern are matched, by trying their children in order.
+//! compiles into plain patterns. One walk reads every node once (kind, field, links to its
+//! first child and next sibling); then only the nodes whose kind roots a pattern are matched,
+//! by trying their children in order along those links.
 //!
 //! Supported: `(kind …)`, `(_)`, `_`, `"anonymous"`, `field:` prefixes, `!field`, `[…]`
 //! alternations (also at the root), the `.` anchor, captures, and the predicates `#eq?`,
 //! `#not-eq?` (against a string), `#match?`, `#not-match?`, `#any-of?` and `#not-any-of?`.
-//! Anything else (quantifiers, supertypes, grouped siblings, other predicates) makes
-//! [`Matcher::compile`] fail, and the caller falls back to tree-sitter's engine.
+//! Anything else (quantifiers, supertypes, grouped siblings, other predicates, a few
+//! combinations tree-sitter reads in its own way) makes [`Matcher::compile`] fail, and the
+//! caller falls back to tree-sitter's engine.
 //!
-//! It follows tree-sitter's rules: an anchor skips only anonymous nodes, a wildcard never
-//! matches an ERROR node, a predicate must hold for every node its capture holds in the match.
-//! It reports every way a pattern matches, where tree-sitter's engine prunes a few: it does not
-//! try a later sibling in a field when the grammar says none can follow (error recovery
-//! sometimes builds such siblings), and it drops a partial match whose captures another one
-//! holds. With our query files the two differ only in trees with syntax errors, and there the
-//! matcher finds a few more names, never fewer. `lang::tests` runs both engines over every
-//! fixture, the fixtures cut off and broken, fixture lines spliced at random, and short texts
-//! for each feature.
+//! It follows tree-sitter's rules: an anchor skips only anonymous nodes, and is forgotten when
+//! a predicate follows it; a wildcard never matches an ERROR node; a predicate must hold for
+//! every node its capture holds in the match (so also when it holds none). A step that binds no
+//! capture is only tested for existence, at its first place when what follows it is not
+//! anchored to it: enumerating its ways to match would repeat the same match, and with
+//! repeatable modifiers (`static static final final`) cost cubic time. Beyond that it reports
+//! every way a pattern matches, where tree-sitter's engine prunes a few: it does not try a later
+//! sibling in a field when the grammar says none can follow (error recovery sometimes builds
+//! such siblings), and it drops a partial match whose captures another one holds. With our
+//! query files the captures differ only in trees with syntax errors, where the matcher captures
+//! a few more (which can also mean an extra `@ignore`, or an earlier pattern's kind for a
+//! name). `lang::tests` runs both engines over every fixture, the fixtures cut off and broken,
+//! fixture lines spliced at random, and short texts for each feature.
 
 use std::collections::HashMap;
 
@@ -66,6 +72,28 @@ struct Step {
     immediate: bool,
     /// `.` after it, the last child: no named sibling follows it.
     last: bool,
+    /// Whether it or anything in it binds a capture. One that does not is only tested for
+    /// existence: enumerating its ways to match would repeat the same match (`(modifiers
+    /// "static" "final")` matches in static × final ways).
+    binds: bool,
+}
+
+impl Step {
+    /// Sets `binds` here and below; adds every capture bound here and below to `out`.
+    fn settle(&mut self, out: &mut Vec<u16>) -> bool {
+        let mut binds = !self.captures.is_empty();
+        out.extend(&self.captures);
+        match &mut self.elem {
+            Elem::Named { steps, .. } | Elem::Alt(steps) => {
+                for step in steps {
+                    binds |= step.settle(out);
+                }
+            }
+            Elem::Anon { .. } => {}
+        }
+        self.binds = binds;
+        binds
+    }
 }
 
 #[derive(Debug)]
@@ -132,16 +160,22 @@ impl Matcher {
                 _ => return Err(p.unsupported(at, "a pattern must start with ( or [")),
             };
             let captures = p.captures()?;
-            patterns.push(Pattern {
-                root: Step {
-                    field: None,
-                    elem,
-                    captures,
-                    immediate: false,
-                    last: false,
-                },
-                predicates: std::mem::take(&mut p.predicates),
-            });
+            let mut root = Step {
+                field: None,
+                elem,
+                captures,
+                immediate: false,
+                last: false,
+                binds: true,
+            };
+            let mut bound = Vec::new();
+            root.settle(&mut bound);
+            let predicates = std::mem::take(&mut p.predicates);
+            if let Some(unbound) = predicates.iter().find(|q| !bound.contains(&q.capture)) {
+                let name = &p.capture_names[usize::from(unbound.capture)];
+                return Err(p.unsupported(at, &format!("a predicate on @{name}, not captured")));
+            }
+            patterns.push(Pattern { root, predicates });
         }
 
         let mut roots: Vec<Vec<Root>> = vec![Vec::new(); language.node_kind_count()];
@@ -206,40 +240,26 @@ impl Matcher {
     ) {
         let mut run = Run {
             source,
-            cursor: root.walk(),
+            nodes: read_tree(root, source.len()),
             bound: Vec::new(),
         };
-        let mut walk = root.walk();
-        loop {
-            let node = walk.node();
-            if let Some(roots) = self.roots.get(usize::from(node.kind_id()))
+        for i in 0..run.nodes.len() {
+            if let Some(roots) = self.roots.get(usize::from(run.nodes[i].kind))
                 && !roots.is_empty()
             {
-                self.try_roots(node, roots, &mut run, on_match);
-            }
-            if walk.goto_first_child() {
-                continue;
-            }
-            loop {
-                if walk.goto_next_sibling() {
-                    break;
-                }
-                if !walk.goto_parent() {
-                    return;
-                }
+                self.try_roots(i as u32, roots, &mut run, on_match);
             }
         }
     }
 
     fn try_roots<'s, 't>(
         &self,
-        node: Node<'t>,
+        at: u32,
         roots: &[Root],
         run: &mut Run<'s, 't>,
         on_match: &mut dyn FnMut(usize, &[Capture<'t>]),
     ) {
-        // The node's children, read once for all the patterns rooted at its kind.
-        let mut kids: Option<Vec<Kid<'t>>> = None;
+        let node = run.nodes[at as usize].node;
         for root in roots {
             let pattern = &self.patterns[root.pattern as usize];
             let outer = &pattern.root.captures;
@@ -255,9 +275,8 @@ impl Matcher {
             if root.alternative.is_some() {
                 push_captures(run, &step.captures, node);
             }
-            let kids = kids.get_or_insert_with(|| read_kids(&mut run.cursor, node));
             let index = root.pattern as usize;
-            match_children(steps, negated, kids, run, &mut |run: &mut Run<'s, 't>| {
+            match_children(steps, negated, at, run, &mut |run: &mut Run<'s, 't>| {
                 if pattern
                     .predicates
                     .iter()
@@ -271,89 +290,221 @@ impl Matcher {
     }
 }
 
-/// The state of one walk: the text, a cursor to read children with, and the captures bound so
-/// far on the path being tried.
+/// The state of one walk: the text, the tree's nodes, and the captures bound so far on the
+/// path being tried.
 struct Run<'s, 't> {
     source: &'s str,
-    cursor: TreeCursor<'t>,
+    nodes: Vec<Visited<'t>>,
     bound: Vec<Capture<'t>>,
 }
 
-/// A child node with the field it is in.
+/// No node (the end of a list of children).
+const NONE: u32 = u32::MAX;
+
+/// A node of the tree as one walk read it: its kind, the field it is in, and links to its first
+/// child and next sibling (indices into the same list). Matching follows the links instead of
+/// moving a tree cursor again, which costs hundreds of instructions per step.
 #[derive(Clone, Copy)]
-struct Kid<'t> {
+struct Visited<'t> {
     node: Node<'t>,
+    kind: u16,
     field: Option<u16>,
     named: bool,
+    /// Whether a named sibling follows it (what a `.` after the last child forbids).
+    later_named: bool,
+    first_child: u32,
+    next_sibling: u32,
 }
 
-type Then<'a, 's, 't> = &'a mut dyn FnMut(&mut Run<'s, 't>);
-
-fn read_kids<'t>(cursor: &mut TreeCursor<'t>, node: Node<'t>) -> Vec<Kid<'t>> {
-    let mut kids = Vec::new();
-    cursor.reset(node);
-    if cursor.goto_first_child() {
-        loop {
-            let node = cursor.node();
-            kids.push(Kid {
-                node,
-                field: cursor.field_id().map(|f| f.get()),
-                named: node.is_named(),
-            });
-            if !cursor.goto_next_sibling() {
-                break;
+/// Every node under `root` (itself first), in document order.
+fn read_tree<'t>(root: Node<'t>, source_len: usize) -> Vec<Visited<'t>> {
+    let visited = |walk: &TreeCursor<'t>| {
+        let node = walk.node();
+        Visited {
+            node,
+            kind: node.kind_id(),
+            field: walk.field_id().map(|f| f.get()),
+            named: node.is_named(),
+            later_named: false,
+            first_child: NONE,
+            next_sibling: NONE,
+        }
+    };
+    // About one node per three bytes of code.
+    let mut nodes = Vec::with_capacity(source_len / 3 + 16);
+    let mut walk = root.walk();
+    nodes.push(visited(&walk));
+    // The nodes from the root to the current one.
+    let mut path: Vec<u32> = vec![0];
+    'walk: while let Some(&current) = path.last() {
+        if walk.goto_first_child() {
+            let i = nodes.len() as u32;
+            nodes.push(visited(&walk));
+            nodes[current as usize].first_child = i;
+            path.push(i);
+            continue;
+        }
+        // Up until a node has a next sibling; the root has none.
+        while let Some(current) = path.pop() {
+            if walk.goto_next_sibling() {
+                let i = nodes.len() as u32;
+                nodes.push(visited(&walk));
+                nodes[current as usize].next_sibling = i;
+                path.push(i);
+                continue 'walk;
+            }
+            if !walk.goto_parent() {
+                break 'walk;
             }
         }
     }
-    kids
+    mark_later_named(&mut nodes);
+    nodes
 }
+
+/// Sets `later_named` on every node, one pass over each list of children.
+fn mark_later_named(nodes: &mut [Visited<'_>]) {
+    let mut kids: Vec<u32> = Vec::new();
+    for parent in 0..nodes.len() {
+        kids.clear();
+        kids.extend(children(nodes, parent as u32));
+        let mut named_after = false;
+        for &k in kids.iter().rev() {
+            let kid = &mut nodes[k as usize];
+            kid.later_named = named_after;
+            named_after |= kid.named;
+        }
+    }
+}
+
+type Then<'a, 's, 't> = &'a mut dyn FnMut(&mut Run<'s, 't>);
 
 fn push_captures<'t>(run: &mut Run<'_, 't>, captures: &[u16], node: Node<'t>) {
     run.bound.extend(captures.iter().map(|&c| (c, node)));
 }
 
-/// Matches `steps` against `kids` (a node's children) and calls `then` once per way they match.
+/// The children of `parent`, by index.
+fn children<'a>(nodes: &'a [Visited<'_>], parent: u32) -> impl Iterator<Item = u32> + 'a {
+    siblings(nodes, nodes[parent as usize].first_child)
+}
+
+/// `first` and the siblings after it, by index.
+fn siblings<'a>(nodes: &'a [Visited<'_>], first: u32) -> impl Iterator<Item = u32> + 'a {
+    std::iter::successors(Some(first).filter(|&i| i != NONE), move |&i| {
+        Some(nodes[i as usize].next_sibling).filter(|&n| n != NONE)
+    })
+}
+
+/// Whether a child of `parent` is in one of `fields` (a `!field` fails then).
+fn has_any_field(nodes: &[Visited<'_>], parent: u32, fields: &[u16]) -> bool {
+    !fields.is_empty()
+        && children(nodes, parent)
+            .any(|k| nodes[k as usize].field.is_some_and(|f| fields.contains(&f)))
+}
+
+/// Matches `steps` against the children of `parent` and calls `then` once per way they match.
 fn match_children<'s, 't>(
     steps: &[Step],
     negated: &[u16],
-    kids: &[Kid<'t>],
+    parent: u32,
     run: &mut Run<'s, 't>,
     then: Then<'_, 's, 't>,
 ) {
-    if negated
-        .iter()
-        .any(|&f| kids.iter().any(|k| k.field == Some(f)))
-    {
+    if has_any_field(&run.nodes, parent, negated) {
         return;
     }
-    match_from(steps, kids, 0, run, then);
+    let first = run.nodes[parent as usize].first_child;
+    match_from(steps, first, run, then);
 }
 
-fn match_from<'s, 't>(
-    steps: &[Step],
-    kids: &[Kid<'t>],
-    from: usize,
-    run: &mut Run<'s, 't>,
-    then: Then<'_, 's, 't>,
-) {
+/// Matches `steps` against `from` and its later siblings.
+fn match_from<'s, 't>(steps: &[Step], from: u32, run: &mut Run<'s, 't>, then: Then<'_, 's, 't>) {
     let Some((step, rest)) = steps.split_first() else {
         then(run);
         return;
     };
-    for (j, kid) in kids.iter().enumerate().skip(from) {
-        if !step.last || !kids[j + 1..].iter().any(|k| k.named) {
-            match_step(step, kid, run, &mut |run: &mut Run<'s, 't>| {
-                match_from(rest, kids, j + 1, run, then)
-            });
+    // After a step that binds nothing, the rest of the pattern has the most room after its
+    // first match, unless the rest is anchored to it.
+    let first_only = !step.binds && !rest.first().is_some_and(|s| s.immediate);
+    let mut j = from;
+    while j != NONE {
+        let kid = run.nodes[j as usize];
+        if !step.last || !kid.later_named {
+            if step.binds {
+                match_step(step, j, run, &mut |run: &mut Run<'s, 't>| {
+                    match_from(rest, kid.next_sibling, run, then)
+                });
+            } else if exists_step(step, j, &run.nodes) {
+                match_from(rest, kid.next_sibling, run, then);
+                if first_only {
+                    return;
+                }
+            }
         }
         if step.immediate && kid.named {
             break;
         }
+        j = kid.next_sibling;
     }
 }
 
-fn match_step<'s, 't>(step: &Step, kid: &Kid<'t>, run: &mut Run<'s, 't>, then: Then<'_, 's, 't>) {
+/// Whether `steps` match `from` and its later siblings in at least one way.
+fn exists_from(steps: &[Step], from: u32, nodes: &[Visited<'_>]) -> bool {
+    let Some((step, rest)) = steps.split_first() else {
+        return true;
+    };
+    let first_only = !rest.first().is_some_and(|s| s.immediate);
+    let mut j = from;
+    while j != NONE {
+        let kid = &nodes[j as usize];
+        if (!step.last || !kid.later_named) && exists_step(step, j, nodes) {
+            if exists_from(rest, kid.next_sibling, nodes) {
+                return true;
+            }
+            if first_only {
+                return false;
+            }
+        }
+        if step.immediate && kid.named {
+            break;
+        }
+        j = kid.next_sibling;
+    }
+    false
+}
+
+/// Whether `step` matches the node at `at` in at least one way.
+fn exists_step(step: &Step, at: u32, nodes: &[Visited<'_>]) -> bool {
+    let kid = &nodes[at as usize];
+    if !fits(step, kid) {
+        return false;
+    }
+    match &step.elem {
+        Elem::Anon { .. } => true,
+        Elem::Named { steps, negated, .. } => {
+            !has_any_field(nodes, at, negated) && exists_from(steps, kid.first_child, nodes)
+        }
+        Elem::Alt(alternatives) => alternatives.iter().any(|a| exists_step(a, at, nodes)),
+    }
+}
+
+/// Whether the node is in `step`'s field and of its kind (an alternation's kinds are its
+/// alternatives' to check).
+fn fits(step: &Step, kid: &Visited<'_>) -> bool {
     if step.field.is_some() && step.field != kid.field {
+        return false;
+    }
+    match &step.elem {
+        Elem::Anon { kind: Some(k) } | Elem::Named { kind: Some(k), .. } => kid.kind == *k,
+        Elem::Anon { kind: None } => !kid.node.is_error(),
+        Elem::Named { kind: None, .. } => kid.named && !kid.node.is_error(),
+        Elem::Alt(_) => true,
+    }
+}
+
+fn match_step<'s, 't>(step: &Step, at: u32, run: &mut Run<'s, 't>, then: Then<'_, 's, 't>) {
+    let kid = run.nodes[at as usize];
+    if !fits(step, &kid) {
         return;
     }
     let node = kid.node;
@@ -364,37 +515,17 @@ fn match_step<'s, 't>(step: &Step, kid: &Kid<'t>, run: &mut Run<'s, 't>, then: T
         run.bound.truncate(mark);
     };
     match &step.elem {
-        Elem::Anon { kind } => {
-            let ok = match kind {
-                Some(k) => node.kind_id() == *k,
-                None => !node.is_error(),
-            };
-            if ok {
-                bind_then(run);
-            }
-        }
-        Elem::Named {
-            kind,
-            steps,
-            negated,
-        } => {
-            let ok = match kind {
-                Some(k) => node.kind_id() == *k,
-                None => kid.named && !node.is_error(),
-            };
-            if !ok {
-                return;
-            }
+        Elem::Anon { .. } => bind_then(run),
+        Elem::Named { steps, negated, .. } => {
             if steps.is_empty() && negated.is_empty() {
                 bind_then(run);
             } else {
-                let kids = read_kids(&mut run.cursor, node);
-                match_children(steps, negated, &kids, run, &mut bind_then);
+                match_children(steps, negated, at, run, &mut bind_then);
             }
         }
         Elem::Alt(alternatives) => {
             for alt in alternatives {
-                match_step(alt, kid, run, &mut bind_then);
+                match_step(alt, at, run, &mut bind_then);
             }
         }
     }
@@ -485,6 +616,10 @@ impl Parser<'_> {
         if id == 0 {
             return Err(self.unsupported(at, &format!("unknown node kind {name:?}")));
         }
+        // No node has a supertype's kind: tree-sitter matches its subtypes instead.
+        if self.language.node_kind_is_supertype(id) {
+            return Err(self.unsupported(at, &format!("supertype {name:?}")));
+        }
         self.kinds.insert(key, id);
         Ok(id)
     }
@@ -540,6 +675,7 @@ impl Parser<'_> {
             self.pos += c.len_utf8();
             match c {
                 '"' => return Ok(out),
+                '\n' => return Err(self.unsupported(at, "a line end inside a string")),
                 '\\' => {
                     let Some(e) = self.peek() else {
                         return Err(self.unsupported(at, "unterminated string"));
@@ -633,6 +769,12 @@ impl Parser<'_> {
             field = Some(self.field(&name, at)?);
         }
         let elem = self.elem()?;
+        if let (Some(_), Elem::Alt(alternatives)) = (field, &elem)
+            && alternatives.iter().any(|a| a.field.is_some())
+        {
+            // tree-sitter lets the outer field replace the inner ones.
+            return Err(self.unsupported(at, "fields both on an alternation and inside it"));
+        }
         let captures = self.captures()?;
         Ok(Step {
             field,
@@ -640,6 +782,7 @@ impl Parser<'_> {
             captures,
             immediate,
             last: false,
+            binds: true,
         })
     }
 
@@ -664,10 +807,16 @@ impl Parser<'_> {
                     return Ok((steps, negated));
                 }
                 Some(b'.') => {
+                    if anchor {
+                        return Err(self.unsupported(at, "two anchors in a row"));
+                    }
                     self.pos += 1;
                     anchor = true;
                 }
                 Some(b'!') => {
+                    if anchor {
+                        return Err(self.unsupported(at, "an anchor before !field"));
+                    }
                     self.pos += 1;
                     let at = self.pos;
                     let name = self.word().to_string();
@@ -680,9 +829,25 @@ impl Parser<'_> {
                         == Some(&b'#') =>
                 {
                     self.predicate()?;
+                    // tree-sitter forgets an anchor that a predicate follows.
+                    anchor = false;
                 }
                 _ => {
-                    steps.push(self.step(anchor)?);
+                    let step = self.step(anchor)?;
+                    // tree-sitter reads `_ . (x)` as "nothing at all between them", anonymous
+                    // nodes included; not worth a rule of its own here.
+                    if step.immediate
+                        && matches!(
+                            steps.last(),
+                            Some(Step {
+                                elem: Elem::Anon { kind: None },
+                                ..
+                            })
+                        )
+                    {
+                        return Err(self.unsupported(at, "an anchor after _"));
+                    }
+                    steps.push(step);
                     anchor = false;
                 }
             }
@@ -737,5 +902,79 @@ impl Parser<'_> {
             positive,
         });
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn javascript() -> Language {
+        crate::alloc::tree_sitter_on_mimalloc();
+        tree_sitter_javascript::LANGUAGE.into()
+    }
+
+    #[test]
+    fn what_the_matcher_does_not_read_is_left_to_tree_sitter() {
+        let js = javascript();
+        for (query, why) in [
+            ("(identifier)* @name", "quantifiers"),
+            ("((identifier) (identifier)) @name", "expected a node kind"),
+            // A single node grouped with its predicates: tags queries do it, ours do not.
+            (
+                "((identifier) @name (#eq? @name \"a\"))",
+                "expected a node kind",
+            ),
+            ("(expression/identifier) @name", "supertypes"),
+            // A supertype names no node: tree-sitter matches its subtypes.
+            ("(parenthesized_expression (expression) @name)", "supertype"),
+            ("(_ (identifier) @name)", "wildcard"),
+            ("(arguments _ . (identifier) @name)", "anchor after _"),
+            (
+                "(variable_declarator name: [value: (identifier) @name])",
+                "fields both",
+            ),
+            ("(arguments . . (identifier) @name)", "two anchors"),
+            ("(arguments . !name (identifier) @name)", "before !field"),
+            (
+                "(arguments (identifier) @name (#eq? @name \"a\nb\"))",
+                "line end",
+            ),
+            (
+                "(arguments (identifier) @name (#eq? @other \"a\"))",
+                "not captured",
+            ),
+            (
+                "(arguments (identifier) @name (#set! kind \"x\"))",
+                "directives",
+            ),
+            (
+                "(arguments (identifier) @name (#eq? @name @name))",
+                "other than strings",
+            ),
+            (
+                "(arguments (identifier) @name (#is? @name))",
+                "predicate #is?",
+            ),
+            ("(no_such_node) @name", "unknown node kind"),
+            (
+                "(identifier no_such_field: (identifier)) @name",
+                "unknown field",
+            ),
+            ("\"no such token\" @name", "must start with"),
+        ] {
+            let err = Matcher::compile(&js, query).err();
+            assert!(
+                err.as_ref().is_some_and(|e| e.what.contains(why)),
+                "{query}: {err:?}, expected {why:?}"
+            );
+        }
+        let m = Matcher::compile(
+            &js,
+            "; a comment\n[(identifier) (number)] @a (arguments . (_) @b .) (import_statement !name \"import\" source: _ @c)\n(arguments (identifier) @d (#any-of? @d \"x\" \"y\") (#not-match? @d \"^z\"))",
+        )
+        .expect("supported");
+        assert_eq!(m.capture_names(), ["a", "b", "c", "d"]);
+        assert_eq!(m.patterns.len(), 4);
     }
 }

@@ -372,6 +372,18 @@ fn captures(compiled: &Compiled, root: Node<'_>, source: &str) -> (Vec<Site>, Ve
     (sites, ignored)
 }
 
+/// How many matches the matcher reports in `source` (repeats included): what its work grows
+/// with.
+#[cfg(test)]
+pub(crate) fn match_count(compiled: &Compiled, lang: &Lang, source: &str) -> usize {
+    let (Engine::Matcher(m), Some(tree)) = (&compiled.engine, parse(lang, source)) else {
+        return 0;
+    };
+    let mut count = 0;
+    m.for_each_match(tree.root_node(), source, &mut |_, _| count += 1);
+    count
+}
+
 /// `(start, end, pattern, kind, package import)` of one `@name` capture.
 #[cfg(test)]
 pub(crate) type RawName = (usize, usize, usize, Kind, bool);

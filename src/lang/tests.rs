@@ -1281,23 +1281,96 @@ fn a_piece_that_continues_the_statement_before_it_is_parsed_with_that_statement(
         }
     }
 }
-#[test]
-fn the_matcher_follows_tree_sitter_inside_error_nodes() {
-    // A root alternation, wildcards and anchors, over code whose names sit in ERROR nodes.
-    let lang = Lang {
+/// JavaScript with `identifiers` as its declarations query, to try the matcher's features.
+fn javascript_with(identifiers: &'static str) -> Lang {
+    Lang {
         name: "probe",
         aliases: &[],
         extensions: &[],
         grammar: || tree_sitter_javascript::LANGUAGE.into(),
-        identifiers: "[(identifier) (property_identifier) (number)] @name @definition.variable\n\
+        identifiers,
+        builtins: "",
+        compiled: OnceLock::new(),
+        builtin_set: OnceLock::new(),
+    }
+}
+
+#[test]
+fn predicates_and_anchors_follow_tree_sitter() {
+    // A predicate holds for every node its capture holds (a capture bound twice), and when it
+    // holds none (an alternative without it); an anchor before a predicate is forgotten.
+    let lang = javascript_with(
+        "(pair key: (property_identifier) @name value: (identifier) @name (#eq? @name \"same\")) @definition.variable\n\
+            (arguments [(identifier) @_a (number)] @name (#eq? @_a \"zz\")) @definition.parameter\n\
+            (call_expression function: (identifier) @_f arguments: (arguments . (#eq? @_f \"f\") (identifier) @name)) @definition.constant\n\
+            (call_expression function: (identifier) @_g arguments: (arguments (identifier) @name . (#eq? @_g \"g\"))) @definition.field\n",
+    );
+    let ours = query::compile(&lang).unwrap();
+    assert!(ours.uses_matcher());
+    let reference = query::compile_for(&lang, false).unwrap();
+    let text = "x = {same: same, same: other};\nh(zz, other, 3);\nf(a, b);\ng(c, d);\n";
+    assert_eq!(engines_agree(&lang, &ours, &reference, text), Ok(true));
+    let names: Vec<&str> = query::raw_captures(&reference, &lang, text)
+        .0
+        .iter()
+        .map(|c| &text[c.0..c.1])
+        .collect();
+    // `same: other` fails; `3` has no @_a; `b` and `c` are not held by the anchors.
+    for name in ["same", "zz", "3", "a", "b", "c", "d"] {
+        assert!(names.contains(&name), "{name} in {names:?}");
+    }
+    assert!(!names.contains(&"other"), "{names:?}");
+}
+
+#[test]
+fn a_step_that_binds_nothing_is_matched_once() {
+    // `(modifiers "static" "final")` holds in static × final ways; each declarator must still
+    // be one match, or valid Java with many modifiers costs cubic time.
+    let java = from_name("java").unwrap();
+    let ours = query::compile(java).unwrap();
+    let reference = query::compile_for(java, false).unwrap();
+    let n = 80;
+    let text = format!(
+        "class A {{ {} {} int {}; }}\n",
+        "static ".repeat(n),
+        "final ".repeat(n),
+        (0..n)
+            .map(|i| format!("limit{i}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    assert_eq!(engines_agree(java, &ours, &reference, &text), Ok(true));
+    let matches = query::match_count(&ours, java, &text);
+    // One constant and one field match per declarator, and the class.
+    assert!(matches <= 3 * n, "{matches} matches for {n} declarators");
+    assert!(matches >= 2 * n, "{matches} matches for {n} declarators");
+
+    // A step that binds nothing, before one that does: its first match leaves the most room.
+    let lang = javascript_with("(arguments (number) (identifier) @name) @definition.variable\n");
+    let ours = query::compile(&lang).unwrap();
+    let reference = query::compile_for(&lang, false).unwrap();
+    let text = format!(
+        "f(first, {} {});\n",
+        "1, ".repeat(n),
+        (0..n)
+            .map(|i| format!("arg{i}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    assert_eq!(engines_agree(&lang, &ours, &reference, &text), Ok(true));
+    assert_eq!(query::match_count(&ours, &lang, &text), n);
+}
+
+#[test]
+fn the_matcher_follows_tree_sitter_inside_error_nodes() {
+    // A root alternation, wildcards and anchors, over code whose names sit in ERROR nodes.
+    let lang = javascript_with(
+        "[(identifier) (property_identifier) (number)] @name @definition.variable\n\
             (arguments . (_) @name) @definition.parameter\n\
             (arguments (_) @name .) @definition.constant\n\
             (arguments _ @name .) @definition.type\n\
             (for_in_statement kind: _ @name) @definition.field\n",
-        builtins: "",
-        compiled: OnceLock::new(),
-        builtin_set: OnceLock::new(),
-    };
+    );
     let ours = query::compile(&lang).unwrap();
     assert!(ours.uses_matcher());
     let reference = query::compile_for(&lang, false).unwrap();
