@@ -20,9 +20,11 @@
 //! It follows tree-sitter's rules: an anchor skips only anonymous nodes, and is forgotten when
 //! a predicate follows it; a wildcard never matches an ERROR node; a predicate must hold for
 //! every node its capture holds in the match (so also when it holds none). A step that binds no
-//! capture is only tested for existence, at its first place when what follows it is not
-//! anchored to it: enumerating its ways to match would repeat the same match, and with
-//! repeatable modifiers (`static static final final`) cost cubic time. Beyond that it reports
+//! capture the caller reads (only helpers that predicates test, or none) is only tested for
+//! existence, at its first place when what follows it is not anchored to it, its predicates
+//! checked where its nodes are bound: enumerating its ways to match would repeat the same
+//! match, which cost cubic time with repeatable modifiers (`static static final final`) and
+//! quadratic time with a module string in many fragments or many base classes. Beyond that it reports
 //! every way a pattern matches, where tree-sitter's engine prunes a few: it does not try a later
 //! sibling in a field when the grammar says none can follow (error recovery sometimes builds
 //! such siblings), and it drops a partial match whose captures another one holds. With our
@@ -72,21 +74,37 @@ struct Step {
     immediate: bool,
     /// `.` after it, the last child: no named sibling follows it.
     last: bool,
-    /// Whether it or anything in it binds a capture. One that does not is only tested for
-    /// existence: enumerating its ways to match would repeat the same match (`(modifiers
-    /// "static" "final")` matches in static × final ways).
+    /// Whether it or anything in it binds a capture the caller reads (not a helper). One that
+    /// does not is only tested for existence: enumerating its ways to match would repeat the
+    /// same match (`(modifiers "static" "final")` matches in static × final ways, `source:
+    /// (string (string_fragment) @_src)` in as many ways as the string has fragments).
     binds: bool,
+    /// The predicates on the helper captures of this step, checked on its node when the step is
+    /// only tested for existence. tree-sitter's rule (every node of the capture must pass) is
+    /// a test of each node on its own, so checking it where the node is bound is exact.
+    tests: Vec<Predicate>,
 }
 
 impl Step {
-    /// Sets `binds` here and below; adds every capture bound here and below to `out`.
-    fn settle(&mut self, out: &mut Vec<u16>) -> bool {
-        let mut binds = !self.captures.is_empty();
+    /// Sets `binds` and `tests` here and below; adds every capture bound here and below to
+    /// `out`.
+    fn settle(
+        &mut self,
+        helper: &dyn Fn(u16) -> bool,
+        predicates: &[Predicate],
+        out: &mut Vec<u16>,
+    ) -> bool {
+        let mut binds = self.captures.iter().any(|&c| !helper(c));
         out.extend(&self.captures);
+        self.tests = predicates
+            .iter()
+            .filter(|p| helper(p.capture) && self.captures.contains(&p.capture))
+            .cloned()
+            .collect();
         match &mut self.elem {
             Elem::Named { steps, .. } | Elem::Alt(steps) => {
                 for step in steps {
-                    binds |= step.settle(out);
+                    binds |= step.settle(helper, predicates, out);
                 }
             }
             Elem::Anon { .. } => {}
@@ -96,14 +114,14 @@ impl Step {
     }
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 enum Test {
     Eq(String),
     Match(Regex),
     AnyOf(Vec<String>),
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct Predicate {
     capture: u16,
     test: Test,
@@ -138,7 +156,13 @@ pub(crate) type Capture<'t> = (u16, Node<'t>);
 
 impl Matcher {
     /// Compiles `source` (the query files of a language, concatenated) against `language`.
-    pub(crate) fn compile(language: &Language, source: &str) -> Result<Matcher, Unsupported> {
+    /// `helper` tells the captures whose nodes the caller never reads (those only predicates
+    /// use): the matcher need not tell apart the matches that differ only in them.
+    pub(crate) fn compile(
+        language: &Language,
+        source: &str,
+        helper: &dyn Fn(&str) -> bool,
+    ) -> Result<Matcher, Unsupported> {
         let mut p = Parser {
             src: source.as_bytes(),
             text: source,
@@ -167,10 +191,13 @@ impl Matcher {
                 immediate: false,
                 last: false,
                 binds: true,
+                tests: Vec::new(),
             };
-            let mut bound = Vec::new();
-            root.settle(&mut bound);
             let predicates = std::mem::take(&mut p.predicates);
+            let names = &p.capture_names;
+            let is_helper = |c: u16| helper(&names[usize::from(c)]);
+            let mut bound = Vec::new();
+            root.settle(&is_helper, &predicates, &mut bound);
             if let Some(unbound) = predicates.iter().find(|q| !bound.contains(&q.capture)) {
                 let name = &p.capture_names[usize::from(unbound.capture)];
                 return Err(p.unsupported(at, &format!("a predicate on @{name}, not captured")));
@@ -231,17 +258,20 @@ impl Matcher {
 
     /// Calls `on_match(pattern, captures)` for every way a pattern matches in the tree under
     /// `root` whose predicates hold; `source` is the parsed text. Matches come in no particular
-    /// order and may repeat.
+    /// order and may repeat. Returns how many matches were complete before their predicates
+    /// were checked: what the work grows with.
     pub(crate) fn for_each_match<'t>(
         &self,
         root: Node<'t>,
         source: &str,
         on_match: &mut dyn FnMut(usize, &[Capture<'t>]),
-    ) {
+    ) -> usize {
         let mut run = Run {
             source,
-            nodes: read_tree(root, source.len()),
+            nodes: read_tree(root),
             bound: Vec::new(),
+            known: Default::default(),
+            complete: 0,
         };
         for i in 0..run.nodes.len() {
             if let Some(roots) = self.roots.get(usize::from(run.nodes[i].kind))
@@ -250,6 +280,7 @@ impl Matcher {
                 self.try_roots(i as u32, roots, &mut run, on_match);
             }
         }
+        run.complete
     }
 
     fn try_roots<'s, 't>(
@@ -270,6 +301,9 @@ impl Matcher {
             let Elem::Named { steps, negated, .. } = &step.elem else {
                 continue;
             };
+            if !run.known.is_empty() {
+                run.known.clear();
+            }
             let mark = run.bound.len();
             push_captures(run, outer, node);
             if root.alternative.is_some() {
@@ -277,6 +311,7 @@ impl Matcher {
             }
             let index = root.pattern as usize;
             match_children(steps, negated, at, run, &mut |run: &mut Run<'s, 't>| {
+                run.complete += 1;
                 if pattern
                     .predicates
                     .iter()
@@ -296,6 +331,27 @@ struct Run<'s, 't> {
     source: &'s str,
     nodes: Vec<Visited<'t>>,
     bound: Vec<Capture<'t>>,
+    /// [`exists_step`]'s answers during one pattern's match at one node, by step and node: a
+    /// step after one that binds is tested again for each of its bindings (`source:` after
+    /// each imported name).
+    known: rustc_hash::FxHashMap<(usize, u32), bool>,
+    /// Matches complete before their predicates were checked.
+    complete: usize,
+}
+
+impl Run<'_, '_> {
+    fn exists(&mut self, step: &Step, at: u32) -> bool {
+        if matches!(step.elem, Elem::Anon { .. }) {
+            return exists_step(step, at, &self.nodes, self.source);
+        }
+        let key = (std::ptr::from_ref(step) as usize, at);
+        if let Some(&known) = self.known.get(&key) {
+            return known;
+        }
+        let answer = exists_step(step, at, &self.nodes, self.source);
+        self.known.insert(key, answer);
+        answer
+    }
 }
 
 /// No node (the end of a list of children).
@@ -317,7 +373,7 @@ struct Visited<'t> {
 }
 
 /// Every node under `root` (itself first), in document order.
-fn read_tree<'t>(root: Node<'t>, source_len: usize) -> Vec<Visited<'t>> {
+fn read_tree<'t>(root: Node<'t>) -> Vec<Visited<'t>> {
     let visited = |walk: &TreeCursor<'t>| {
         let node = walk.node();
         Visited {
@@ -330,8 +386,8 @@ fn read_tree<'t>(root: Node<'t>, source_len: usize) -> Vec<Visited<'t>> {
             next_sibling: NONE,
         }
     };
-    // About one node per three bytes of code.
-    let mut nodes = Vec::with_capacity(source_len / 3 + 16);
+    // tree-sitter keeps the count: the list is allocated once, to its size.
+    let mut nodes = Vec::with_capacity(root.descendant_count());
     let mut walk = root.walk();
     nodes.push(visited(&walk));
     // The nodes from the root to the current one.
@@ -434,7 +490,7 @@ fn match_from<'s, 't>(steps: &[Step], from: u32, run: &mut Run<'s, 't>, then: Th
                 match_step(step, j, run, &mut |run: &mut Run<'s, 't>| {
                     match_from(rest, kid.next_sibling, run, then)
                 });
-            } else if exists_step(step, j, &run.nodes) {
+            } else if run.exists(step, j) {
                 match_from(rest, kid.next_sibling, run, then);
                 if first_only {
                     return;
@@ -449,7 +505,7 @@ fn match_from<'s, 't>(steps: &[Step], from: u32, run: &mut Run<'s, 't>, then: Th
 }
 
 /// Whether `steps` match `from` and its later siblings in at least one way.
-fn exists_from(steps: &[Step], from: u32, nodes: &[Visited<'_>]) -> bool {
+fn exists_from(steps: &[Step], from: u32, nodes: &[Visited<'_>], source: &str) -> bool {
     let Some((step, rest)) = steps.split_first() else {
         return true;
     };
@@ -457,8 +513,8 @@ fn exists_from(steps: &[Step], from: u32, nodes: &[Visited<'_>]) -> bool {
     let mut j = from;
     while j != NONE {
         let kid = &nodes[j as usize];
-        if (!step.last || !kid.later_named) && exists_step(step, j, nodes) {
-            if exists_from(rest, kid.next_sibling, nodes) {
+        if (!step.last || !kid.later_named) && exists_step(step, j, nodes, source) {
+            if exists_from(rest, kid.next_sibling, nodes, source) {
                 return true;
             }
             if first_only {
@@ -474,17 +530,19 @@ fn exists_from(steps: &[Step], from: u32, nodes: &[Visited<'_>]) -> bool {
 }
 
 /// Whether `step` matches the node at `at` in at least one way.
-fn exists_step(step: &Step, at: u32, nodes: &[Visited<'_>]) -> bool {
+fn exists_step(step: &Step, at: u32, nodes: &[Visited<'_>], source: &str) -> bool {
     let kid = &nodes[at as usize];
-    if !fits(step, kid) {
+    if !fits(step, kid) || !step.tests.iter().all(|p| passes(p, kid.node, source)) {
         return false;
     }
     match &step.elem {
         Elem::Anon { .. } => true,
         Elem::Named { steps, negated, .. } => {
-            !has_any_field(nodes, at, negated) && exists_from(steps, kid.first_child, nodes)
+            !has_any_field(nodes, at, negated) && exists_from(steps, kid.first_child, nodes, source)
         }
-        Elem::Alt(alternatives) => alternatives.iter().any(|a| exists_step(a, at, nodes)),
+        Elem::Alt(alternatives) => alternatives
+            .iter()
+            .any(|a| exists_step(a, at, nodes, source)),
     }
 }
 
@@ -537,15 +595,18 @@ fn holds(p: &Predicate, bound: &[Capture<'_>], source: &str) -> bool {
     bound
         .iter()
         .filter(|(c, _)| *c == p.capture)
-        .all(|(_, node)| {
-            let text = source.get(node.byte_range()).unwrap_or("");
-            let yes = match &p.test {
-                Test::Eq(s) => text == s,
-                Test::Match(re) => re.is_match(text),
-                Test::AnyOf(values) => values.iter().any(|v| v == text),
-            };
-            yes == p.positive
-        })
+        .all(|(_, node)| passes(p, *node, source))
+}
+
+/// Whether one node bound to the predicate's capture passes it.
+fn passes(p: &Predicate, node: Node<'_>, source: &str) -> bool {
+    let text = source.get(node.byte_range()).unwrap_or("");
+    let yes = match &p.test {
+        Test::Eq(s) => text == s,
+        Test::Match(re) => re.is_match(text),
+        Test::AnyOf(values) => values.iter().any(|v| v == text),
+    };
+    yes == p.positive
 }
 
 /// A recursive-descent reader of the query language's subset.
@@ -783,6 +844,7 @@ impl Parser<'_> {
             immediate,
             last: false,
             binds: true,
+            tests: Vec::new(),
         })
     }
 
@@ -963,7 +1025,7 @@ mod tests {
             ),
             ("\"no such token\" @name", "must start with"),
         ] {
-            let err = Matcher::compile(&js, query).err();
+            let err = Matcher::compile(&js, query, &|_| false).err();
             assert!(
                 err.as_ref().is_some_and(|e| e.what.contains(why)),
                 "{query}: {err:?}, expected {why:?}"
@@ -972,6 +1034,7 @@ mod tests {
         let m = Matcher::compile(
             &js,
             "; a comment\n[(identifier) (number)] @a (arguments . (_) @b .) (import_statement !name \"import\" source: _ @c)\n(arguments (identifier) @d (#any-of? @d \"x\" \"y\") (#not-match? @d \"^z\"))",
+            &|_| false,
         )
         .expect("supported");
         assert_eq!(m.capture_names(), ["a", "b", "c", "d"]);

@@ -51,7 +51,8 @@ fn every_query_compiles() {
             Ok(c) if !c.uses_matcher() => errors.push(format!(
                 "{}: the matcher cannot run this query ({:?}): tree-sitter's slower engine would",
                 lang.name,
-                super::matcher::Matcher::compile(&lang.grammar(), &query_source(lang)).err()
+                super::matcher::Matcher::compile(&lang.grammar(), &query_source(lang), &|_| false)
+                    .err()
             )),
             Ok(_) => {}
             Err(e) => errors.push(e.to_string()),
@@ -1359,6 +1360,53 @@ fn a_step_that_binds_nothing_is_matched_once() {
     );
     assert_eq!(engines_agree(&lang, &ours, &reference, &text), Ok(true));
     assert_eq!(query::match_count(&ours, &lang, &text), n);
+}
+
+#[test]
+fn a_step_that_binds_only_helpers_is_matched_once() {
+    // `source: (string (string_fragment) @_src)` holds once per fragment of the module string,
+    // `superclasses: (argument_list … @_base)` once per base class: the names they go with must
+    // not be matched that many times each (valid code, quadratic time and memory otherwise).
+    let n = 40;
+    let names = (0..n).map(|i| format!("name{i}")).collect::<Vec<_>>();
+    let cases = [
+        (
+            "typescript",
+            format!(
+                "import {{ {} }} from \"./x{}\";\n",
+                names.join(", "),
+                "\\\nx".repeat(n)
+            ),
+        ),
+        (
+            "python",
+            format!(
+                "class Color({}, Enum):\n{}",
+                (0..n)
+                    .map(|i| format!("Base{i}"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                names
+                    .iter()
+                    .map(|x| format!("    {x} = 1\n"))
+                    .collect::<String>()
+            ),
+        ),
+    ];
+    for (name, text) in cases {
+        let lang = from_name(name).unwrap();
+        let ours = query::compile(lang).unwrap();
+        let reference = query::compile_for(lang, false).unwrap();
+        assert_eq!(lang.analyze(&text).error_nodes, 0, "{text}");
+        assert_eq!(engines_agree(lang, &ours, &reference, &text), Ok(true));
+        let declared = query::raw_captures(&ours, lang, &text).0.len();
+        assert!(declared >= n, "{name}: {declared} names");
+        let matches = query::match_count(&ours, lang, &text);
+        assert!(
+            matches <= 4 * n + 8,
+            "{name}: {matches} matches for {n} names"
+        );
+    }
 }
 
 #[test]
