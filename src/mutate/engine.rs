@@ -195,7 +195,7 @@ struct Egress {
     /// Every name the vault knows, and those this request declared: stricter than only the names
     /// that occurred, and free to build.
     view: vault::View,
-    request: KnownNames,
+    request: Arc<KnownNames>,
     never: Arc<FxHashSet<Vec<String>>>,
     values: Option<AhoCorasick>,
     value_kinds: Vec<&'static str>,
@@ -492,7 +492,7 @@ const ENCODED_MIN_BYTES: usize = 1024;
 
 /// Below this much fresh code, handing work to the pool costs more than it saves. (2 KB of new
 /// code in a long history, parsed while the other core finds its secrets, gained 0.3-0.5 ms.)
-const PARALLEL_MIN_BYTES: usize = 1024;
+pub const PARALLEL_MIN_BYTES: usize = 1024;
 
 /// Parsing and querying a byte of code costs about three times what finding the secrets, PII and
 /// terms of a byte of text does (~0.3 µs against ~0.1 µs here): how [`Engine::analyze`] orders
@@ -616,6 +616,7 @@ impl Engine {
         let declared = analyses.iter().filter(|a| !known_to(a)).flat_map(|a| {
             a.declared
                 .iter()
+                .flat_map(|s| s.iter())
                 .map(|d| (&d.words[..], d.kind, Some(&d.display)))
         });
         let always = self.always.iter().map(|w| (&w[..], "always", None));
@@ -633,6 +634,8 @@ impl Engine {
                 request_meta.push((kind, display.cloned().unwrap_or_else(|| words.join("_"))));
             }
         }
+        // Shared with the egress check, which searches the same names: no copy of its maps.
+        let request = Arc::new(request);
         let mut layer_list = view.known_layers();
         let req_layer = layer_list.len();
         layer_list.push(&request);
@@ -961,7 +964,7 @@ impl Engine {
             if known_to(a) {
                 continue;
             }
-            let all_known = a.declared.iter().all(|d| {
+            let all_known = a.declared.iter().flat_map(|s| s.iter()).all(|d| {
                 let w = &d.words[..];
                 self.never_renamed(w) || view.name(w).is_some()
             });
@@ -1378,11 +1381,14 @@ impl Engine {
         let run = |w: &Work| match *w {
             Work::Parse(m, p) => {
                 let (_, lang, code, _) = &jobs[missing[m]];
-                let a = lang.analyze(&code[pieces[m][p].clone()]);
+                let mut a = lang.analyze(&code[pieces[m][p].clone()]);
+                // A segment parsed whole is done here, on the pool, rather than after the join.
+                let whole =
+                    (pieces[m].len() == 1).then(|| declared(std::mem::take(&mut a.declarations)));
                 parsed
                     .lock()
                     .unwrap_or_else(|e| e.into_inner())
-                    .push((m, p, a));
+                    .push((m, p, a, whole));
             }
             Work::Spans(slot) => {
                 let input = &inputs[fresh[slot]];
@@ -1400,10 +1406,12 @@ impl Engine {
             work.iter().for_each(run);
         }
         let mut parsed = parsed.into_inner().unwrap_or_else(|e| e.into_inner());
-        parsed.sort_unstable_by_key(|(m, p, _)| (*m, *p));
+        parsed.sort_unstable_by_key(|(m, p, _, _)| (*m, *p));
         let mut per_piece: Vec<Vec<lang::Analysis>> = vec![Vec::new(); missing.len()];
-        for (m, _, a) in parsed {
+        let mut whole: Vec<Option<Arc<[Declared]>>> = vec![None; missing.len()];
+        for (m, _, a, w) in parsed {
             per_piece[m].push(a);
+            whole[m] = w;
         }
         // A piece with a syntax error may have been cut inside a string or a block (see
         // `lang::pieces`): such segments are parsed again, as one, from the piece before it on.
@@ -1425,9 +1433,14 @@ impl Engine {
             per_piece[m].truncate(k);
             per_piece[m].push(a);
         }
-        let found: Vec<Vec<lang::Declaration>> = per_piece
+        let found: Vec<Arc<[Declared]>> = per_piece
             .into_iter()
-            .map(|a| a.into_iter().flat_map(|a| a.declarations).collect())
+            .zip(whole)
+            .map(|(a, whole)| {
+                whole.unwrap_or_else(|| {
+                    declared(a.into_iter().flat_map(|a| a.declarations).collect())
+                })
+            })
             .collect();
         let mut fresh: Vec<(usize, Analysis)> = {
             let mut spans = spans.into_inner().unwrap_or_else(|e| e.into_inner());
@@ -1441,14 +1454,13 @@ impl Engine {
             let mut cache = self.segments.lock().unwrap_or_else(|e| e.into_inner());
             for (m, d) in found.into_iter().enumerate() {
                 let j = missing[m];
-                let d = declared(d);
                 cache.put(jobs[j].3, d.clone(), jobs[j].2.len());
                 results[j] = Some(d);
             }
         }
         for (j, job) in jobs.iter().enumerate() {
             if let Some(d) = &results[j] {
-                fresh[job.0].1.declared.extend(d.iter().cloned());
+                fresh[job.0].1.declared.push(d.clone());
             }
         }
         let mut cache = self.texts.lock().unwrap_or_else(|e| e.into_inner());
@@ -1547,7 +1559,8 @@ struct Analysis {
     /// PII (`Some(kind)`) and dictionary terms (`None`).
     literals: Vec<(Range<usize>, Option<pii::Kind>)>,
     protected: Vec<ProtectedSpan>,
-    declared: Vec<Declared>,
+    /// By code segment, shared with the segment cache.
+    declared: Vec<Arc<[Declared]>>,
     /// A vault generation and sequence number by which every name of `declared` was in the vault
     /// (or is never renamed): names are only added within a generation.
     declared_known: Mutex<Option<(u64, u64)>>,
@@ -1865,18 +1878,25 @@ fn cache_key(lang: &Lang, code: &str) -> u64 {
 /// The declarations worth renaming, once per name, from a segment's analysis (or its pieces',
 /// in order: their lines and offsets count from each piece, and only names and kinds are kept).
 fn declared(declarations: Vec<lang::Declaration>) -> Arc<[Declared]> {
-    let mut seen = HashSet::new();
-    declarations
+    let all: Vec<Declared> = declarations
         .into_iter()
         .filter(|d| d.mutable)
         .filter_map(|d| {
             let words = words::words_of(&d.name);
-            (renameable(&words) && seen.insert(words.clone())).then(|| Declared {
+            renameable(&words).then(|| Declared {
                 words,
                 kind: d.kind.as_str(),
                 display: d.name,
             })
         })
+        .collect();
+    // The first declaration of each name, kept in order.
+    let mut seen: FxHashSet<&[String]> = FxHashSet::default();
+    let first: Vec<bool> = all.iter().map(|d| seen.insert(&d.words[..])).collect();
+    drop(seen);
+    all.into_iter()
+        .zip(first)
+        .filter_map(|(d, first)| first.then_some(d))
         .collect()
 }
 

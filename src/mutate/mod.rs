@@ -11,7 +11,7 @@ pub mod segment;
 pub mod vault;
 pub mod words;
 
-pub use engine::{Engine, Error, Input, Redaction, SecretHit, SecretMemory};
+pub use engine::{Engine, Error, Input, PARALLEL_MIN_BYTES, Redaction, SecretHit, SecretMemory};
 pub use naming::NamingKey;
 pub use restore::{Escape, Mapping, Restorer};
 pub use vault::Vault;

@@ -102,6 +102,9 @@ pub struct Match {
     pub id: usize,
 }
 
+/// Texts at least this long are searched on every core (10 KB of code takes ~0.3 ms on one).
+const SPLIT_MIN: usize = 4096;
+
 /// Several name sets searched together (the vault's and a request's); a match is `(layer, id)`.
 #[derive(Clone, Copy)]
 pub struct Layers<'a>(pub &'a [&'a KnownNames]);
@@ -113,7 +116,36 @@ impl Layers<'_> {
         if self.0.iter().all(|k| k.is_empty()) {
             return Vec::new();
         }
-        self.find_in_tokens(text, words::tokens(text))
+        let cores = crate::parallel::cores();
+        if text.len() < SPLIT_MIN || cores < 2 {
+            return self.find_in_tokens(text, words::tokens(text));
+        }
+        // Cut between tokens, one part per core: a token's matches depend on nothing outside it
+        // but the escape before it, which `find_in_tokens` still sees in the whole text.
+        let mut cuts = vec![0];
+        for k in 1..cores {
+            let mut at = (text.len() * k / cores).max(cuts[k - 1]);
+            while at < text.len() && words::is_token_byte(text[at]) {
+                at += 1;
+            }
+            cuts.push(at);
+        }
+        cuts.push(text.len());
+        let parts: Vec<(usize, Range<usize>)> =
+            cuts.windows(2).map(|w| w[0]..w[1]).enumerate().collect();
+        let found = std::sync::Mutex::new(vec![Vec::new(); parts.len()]);
+        crate::parallel::on_every_core(&parts, |(i, part)| {
+            let tokens = words::tokens(&text[part.clone()])
+                .map(|t| t.start + part.start..t.end + part.start);
+            let matches = self.find_in_tokens(text, tokens);
+            found.lock().unwrap_or_else(|e| e.into_inner())[*i] = matches;
+        });
+        found
+            .into_inner()
+            .unwrap_or_else(|e| e.into_inner())
+            .into_iter()
+            .flatten()
+            .collect()
     }
 
     /// [`Layers::find`] over some of the tokens of `text` only (as [`words::tokens`] gives them,
@@ -346,6 +378,47 @@ mod tests {
             "not a well-formed placeholder: `card` counts"
         );
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+        /// A long text is searched in parts, one per core, cut between tokens: the matches are
+        /// those of one pass over every token, escapes and names at the cuts included.
+        #[test]
+        fn a_text_searched_in_parts_matches_as_a_whole(
+            picks in proptest::collection::vec(0usize..FRAGMENTS.len(), 700..1400),
+        ) {
+            let mut known = KnownNames::default();
+            known.add(w("reconcile ledger"));
+            known.add(w("get user token"));
+            known.add(w("get user"));
+            known.add(w("ledger"));
+            let text: String = picks.iter().map(|&i| FRAGMENTS[i]).collect();
+            proptest::prop_assume!(text.len() >= SPLIT_MIN);
+            let layers = Layers(&[&known]);
+            let whole = layers.find_in_tokens(text.as_bytes(), words::tokens(text.as_bytes()));
+            proptest::prop_assert!(!whole.is_empty());
+            proptest::prop_assert_eq!(layers.find(text.as_bytes()), whole);
+        }
+    }
+
+    const FRAGMENTS: &[&str] = &[
+        "reconcileLedger",
+        "\\nreconcileLedger",
+        "\\",
+        "\\n",
+        " ",
+        "\n",
+        "_",
+        "getUserToken",
+        "GET_USER",
+        "ledgers",
+        "(",
+        "x",
+        "Ledger.",
+        "C:\\reconcile_ledger",
+        "getUserTokenAsync",
+        "zqbokami_ledger",
+    ];
 
     #[test]
     fn names_glued_to_escapes_are_found_both_ways() {
