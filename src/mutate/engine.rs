@@ -500,11 +500,21 @@ pub const PARALLEL_MIN_BYTES: usize = 1024;
 const PARSE_COST: usize = 3;
 
 /// A share of [`Engine::analyze`]'s work on new texts: parsing one code segment (by index into
-/// its jobs), or finding the protected spans of one text (by index into the new texts).
+/// its jobs), or finding the secrets, or the PII and terms, of one text (by index into the new
+/// texts). The two halves of a text's protected spans are apart so that the cores, each done
+/// with a block of code, share them.
 enum Work {
     /// A piece of a segment: by index into the missing segments and into their pieces.
     Parse(usize, usize),
-    Spans(usize),
+    Secrets(usize),
+    Literals(usize),
+}
+
+/// What one [`Work`] on a text's protected spans found.
+enum Found {
+    Secrets(Vec<(Range<usize>, usize)>),
+    /// With the marker words of the text.
+    Literals(Vec<ProtectedSpan>, Vec<String>),
 }
 
 impl Engine {
@@ -1367,17 +1377,15 @@ impl Engine {
                     .enumerate()
                     .map(move |(p, r)| (PARSE_COST * r.len(), Work::Parse(m, p)))
             })
-            .chain(
-                fresh
-                    .iter()
-                    .enumerate()
-                    .map(|(slot, &i)| (inputs[i].text.len(), Work::Spans(slot))),
-            )
+            .chain(fresh.iter().enumerate().flat_map(|(slot, &i)| {
+                let len = inputs[i].text.len();
+                [(len, Work::Secrets(slot)), (len / 2, Work::Literals(slot))]
+            }))
             .collect();
         work.sort_by_key(|(cost, _)| std::cmp::Reverse(*cost));
         let work: Vec<Work> = work.into_iter().map(|(_, w)| w).collect();
         let parsed = Mutex::new(Vec::with_capacity(work.len()));
-        let spans = Mutex::new(Vec::with_capacity(fresh.len()));
+        let spans = Mutex::new(Vec::with_capacity(2 * fresh.len()));
         let run = |w: &Work| match *w {
             Work::Parse(m, p) => {
                 let (_, lang, code, _) = &jobs[missing[m]];
@@ -1390,14 +1398,22 @@ impl Engine {
                     .unwrap_or_else(|e| e.into_inner())
                     .push((m, p, a, whole));
             }
-            Work::Spans(slot) => {
-                let input = &inputs[fresh[slot]];
-                let mut a = self.protected_spans(input);
-                collect_marker_words(input.text, &mut a.markers);
+            Work::Secrets(slot) => {
+                let found = Found::Secrets(self.secret_spans(&inputs[fresh[slot]]));
                 spans
                     .lock()
                     .unwrap_or_else(|e| e.into_inner())
-                    .push((slot, a));
+                    .push((slot, found));
+            }
+            Work::Literals(slot) => {
+                let text = inputs[fresh[slot]].text;
+                let mut markers = Vec::new();
+                collect_marker_words(text, &mut markers);
+                let found = Found::Literals(self.literal_spans(text), markers);
+                spans
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push((slot, found));
             }
         };
         if !missing.is_empty() && missing_bytes >= PARALLEL_MIN_BYTES {
@@ -1443,11 +1459,23 @@ impl Engine {
             })
             .collect();
         let mut fresh: Vec<(usize, Analysis)> = {
-            let mut spans = spans.into_inner().unwrap_or_else(|e| e.into_inner());
-            spans.sort_unstable_by_key(|(slot, _)| *slot);
-            spans
+            let mut secrets = vec![Vec::new(); fresh.len()];
+            let mut literals = vec![(Vec::new(), Vec::new()); fresh.len()];
+            for (slot, found) in spans.into_inner().unwrap_or_else(|e| e.into_inner()) {
+                match found {
+                    Found::Secrets(s) => secrets[slot] = s,
+                    Found::Literals(l, markers) => literals[slot] = (l, markers),
+                }
+            }
+            secrets
                 .into_iter()
-                .map(|(slot, a)| (fresh[slot], a))
+                .zip(literals)
+                .enumerate()
+                .map(|(slot, (secrets, (literals, markers)))| {
+                    let mut a = merge_spans(secrets, literals);
+                    a.markers = markers;
+                    (fresh[slot], a)
+                })
                 .collect()
         };
         {
@@ -1474,77 +1502,90 @@ impl Engine {
             .collect()
     }
 
-    fn protected_spans(&self, input: &Input<'_>) -> Analysis {
+    /// The secrets of a text that no allowlist lets through, by span and rule.
+    fn secret_spans(&self, input: &Input<'_>) -> Vec<(Range<usize>, usize)> {
         let text = input.text;
-        let mut a = Analysis::default();
         let path_allowed = match (&self.allow_paths, input.path) {
             (Some(g), Some(p)) => g.is_match(p),
             _ => false,
         };
-        if !path_allowed {
-            for f in self.rules.find(text) {
+        if path_allowed {
+            return Vec::new();
+        }
+        self.rules
+            .find(text)
+            .into_iter()
+            .filter(|f| {
                 let rule = self.rules.rule(f.rule);
                 let value = &text[f.span.clone()];
-                if self.allow_rules.iter().any(|a| a == rule.id)
-                    || self.allow_values.iter().any(|r| r.is_match(value))
-                {
-                    continue;
-                }
-                a.secrets.push((f.span.clone(), f.rule));
-            }
-        }
-        let mut spans: Vec<ProtectedSpan> = a
-            .secrets
-            .iter()
-            .map(|(s, r)| ProtectedSpan {
-                span: s.clone(),
-                what: Protected::Secret(*r),
+                !(self.allow_rules.iter().any(|a| a == rule.id)
+                    || self.allow_values.iter().any(|r| r.is_match(value)))
             })
-            .collect();
-        for (r, k) in self.pii.find(text) {
-            spans.push(ProtectedSpan {
-                span: r,
-                what: Protected::Literal(Some(k)),
-            });
-        }
-        for r in self.dictionary.find(text) {
-            spans.push(ProtectedSpan {
+            .map(|f| (f.span, f.rule))
+            .collect()
+    }
+
+    /// The PII and dictionary terms of a text.
+    fn literal_spans(&self, text: &[u8]) -> Vec<ProtectedSpan> {
+        let pii = self.pii.find(text).into_iter().map(|(r, k)| ProtectedSpan {
+            span: r,
+            what: Protected::Literal(Some(k)),
+        });
+        let terms = self
+            .dictionary
+            .find(text)
+            .into_iter()
+            .map(|r| ProtectedSpan {
                 span: r,
                 what: Protected::Literal(None),
             });
-        }
-        // Secrets win over PII, PII over terms; earlier and longer first.
-        spans.sort_by_key(|p| (p.span.start, p.priority(), std::cmp::Reverse(p.span.end)));
-        let mut kept: Vec<ProtectedSpan> = Vec::with_capacity(spans.len());
-        // Overlapping spans merge into their union, of the stronger kind: no part of either
-        // value is left in the clear.
-        for p in spans {
-            match kept.last_mut() {
-                Some(last) if p.span.start < last.span.end => {
-                    last.span.end = last.span.end.max(p.span.end);
-                    if p.priority() < last.priority() {
-                        last.what = p.what;
-                    }
+        pii.chain(terms).collect()
+    }
+}
+
+/// A text's protected spans from its secrets and its PII and terms: overlapping spans merge.
+fn merge_spans(secrets: Vec<(Range<usize>, usize)>, literals: Vec<ProtectedSpan>) -> Analysis {
+    let mut spans: Vec<ProtectedSpan> = secrets
+        .into_iter()
+        .map(|(span, r)| ProtectedSpan {
+            span,
+            what: Protected::Secret(r),
+        })
+        .chain(literals)
+        .collect();
+    // Secrets win over PII, PII over terms; earlier and longer first.
+    spans.sort_by_key(|p| (p.span.start, p.priority(), std::cmp::Reverse(p.span.end)));
+    let mut kept: Vec<ProtectedSpan> = Vec::with_capacity(spans.len());
+    // Overlapping spans merge into their union, of the stronger kind: no part of either
+    // value is left in the clear.
+    for p in spans {
+        match kept.last_mut() {
+            Some(last) if p.span.start < last.span.end => {
+                last.span.end = last.span.end.max(p.span.end);
+                if p.priority() < last.priority() {
+                    last.what = p.what;
                 }
-                _ => kept.push(p),
             }
+            _ => kept.push(p),
         }
-        a.secrets = kept
+    }
+    Analysis {
+        secrets: kept
             .iter()
             .filter_map(|p| match p.what {
                 Protected::Secret(r) => Some((p.span.clone(), r)),
                 _ => None,
             })
-            .collect();
-        a.literals = kept
+            .collect(),
+        literals: kept
             .iter()
             .filter_map(|p| match p.what {
                 Protected::Literal(k) => Some((p.span.clone(), k)),
                 _ => None,
             })
-            .collect();
-        a.protected = kept;
-        a
+            .collect(),
+        protected: kept,
+        ..Analysis::default()
     }
 }
 

@@ -509,7 +509,7 @@ async fn proxy(
     };
     let (parts, raw) = read_body(&state, req).await.map_err(|e| record.fail(e))?;
     // Code to parse is split over the cores: wake a helper now, while the body is decoded.
-    let _warm = (raw.len() >= crate::mutate::PARALLEL_MIN_BYTES).then(crate::parallel::warm);
+    let warm = (raw.len() >= crate::mutate::PARALLEL_MIN_BYTES).then(crate::parallel::warm);
     let body: Value = serde_json::from_slice(&raw).map_err(|e| {
         record.fail(ProxyError::bad_request(format!(
             "request body is not valid JSON ({e}); nothing was forwarded"
@@ -535,13 +535,17 @@ async fn proxy(
 
     let engine = state.engine.clone();
     let signed = state.signed.clone();
-    let rewritten = cpu_work(move || rewrite(&engine, &signed, api, body))
-        .await
-        .map_err(|e| {
-            record.fail(ProxyError::internal(format!(
-                "the rewrite task failed: {e}"
-            )))
-        })?;
+    let rewritten = cpu_work(move || {
+        let rewritten = rewrite(&engine, &signed, api, body);
+        drop(warm);
+        rewritten
+    })
+    .await
+    .map_err(|e| {
+        record.fail(ProxyError::internal(format!(
+            "the rewrite task failed: {e}"
+        )))
+    })?;
     let rewrite_took = started.elapsed();
     // The vault's layers learned this request's names; merging them is not this request's work.
     if state.engine.vault().unsettled() {

@@ -1084,3 +1084,39 @@ fn a_comment_in_column_0_inside_a_class_keeps_its_methods_methods() {
     );
     assert_eq!(r.identifiers.get("function"), None, "{:?}", r.identifiers);
 }
+
+/// A text's secrets and its PII and terms are found apart (on two cores) and merged after: a
+/// value two finders overlap is protected whole, as the strongest kind.
+#[test]
+fn secrets_and_literals_found_apart_merge_into_one_span_each() {
+    let term = |span: Range<usize>| ProtectedSpan {
+        span,
+        what: Protected::Literal(None),
+    };
+    let email = |span: Range<usize>| ProtectedSpan {
+        span,
+        what: Protected::Literal(Some(pii::Kind::Email)),
+    };
+    let a = merge_spans(
+        vec![(10..30, 7), (50..60, 2)],
+        vec![term(25..40), email(0..12), email(70..80), term(75..90)],
+    );
+    let spans: Vec<(Range<usize>, &str)> = a
+        .protected
+        .iter()
+        .map(|p| {
+            let what = match p.what {
+                Protected::Secret(_) => "secret",
+                Protected::Literal(Some(_)) => "pii",
+                Protected::Literal(None) => "term",
+            };
+            (p.span.clone(), what)
+        })
+        .collect();
+    assert_eq!(
+        spans,
+        [(0..40, "secret"), (50..60, "secret"), (70..90, "pii")]
+    );
+    assert_eq!(a.secrets, [(0..40, 7), (50..60, 2)]);
+    assert_eq!(a.literals, [(70..90, Some(pii::Kind::Email))]);
+}
