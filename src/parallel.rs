@@ -37,10 +37,11 @@ pub fn on_every_core<T: Sync>(items: &[T], work: impl Fn(&T) + Sync) {
         return;
     };
     let helpers = threads - 1;
-    let finished = AtomicUsize::new(0);
+    let (started, finished) = (AtomicUsize::new(0), AtomicUsize::new(0));
     pool.in_place_scope(|s| {
         for _ in 0..helpers {
             s.spawn(|_| {
+                started.fetch_add(1, Ordering::AcqRel);
                 worker();
                 finished.fetch_add(1, Ordering::Release);
             });
@@ -48,8 +49,16 @@ pub fn on_every_core<T: Sync>(items: &[T], work: impl Fn(&T) + Sync) {
         worker();
         // A helper still on its item finishes within a parse: waiting for it awake spares the
         // wake-up that the scope's sleep would need once it is done (~0.1 ms on these machines).
+        // Not for a helper that has not started (the pool is busy: it may be long), nor on a
+        // pool thread, whose wait runs other jobs (its own helper's included).
+        if rayon::current_thread_index().is_some() {
+            return;
+        }
         let since = Instant::now();
-        while finished.load(Ordering::Acquire) < helpers && since.elapsed() < JOIN_SPIN {
+        while started.load(Ordering::Acquire) == helpers
+            && finished.load(Ordering::Acquire) < helpers
+            && since.elapsed() < JOIN_SPIN
+        {
             std::thread::yield_now();
         }
     });
@@ -161,5 +170,13 @@ mod tests {
             0,
             "every Warm gave its want back"
         );
+        // Once no request wants it, the helper kept awake goes back to sleep (it would keep a
+        // core busy otherwise). Polled: its exit takes a few microseconds, but a loaded test
+        // machine may not run it at once.
+        let since = Instant::now();
+        while AWAKE.load(Ordering::Acquire) && since.elapsed() < Duration::from_secs(10) {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        assert!(!AWAKE.load(Ordering::Acquire), "the helper still spins");
     }
 }

@@ -1407,9 +1407,8 @@ impl Engine {
             }
             Work::Literals(slot) => {
                 let text = inputs[fresh[slot]].text;
-                let mut markers = Vec::new();
-                collect_marker_words(text, &mut markers);
-                let found = Found::Literals(self.literal_spans(text), markers);
+                let (literals, markers) = self.literals_and_markers(text);
+                let found = Found::Literals(literals, markers);
                 spans
                     .lock()
                     .unwrap_or_else(|e| e.into_inner())
@@ -1459,19 +1458,24 @@ impl Engine {
             })
             .collect();
         let mut fresh: Vec<(usize, Analysis)> = {
-            let mut secrets = vec![Vec::new(); fresh.len()];
-            let mut literals = vec![(Vec::new(), Vec::new()); fresh.len()];
+            let mut secrets = vec![None; fresh.len()];
+            let mut literals = vec![None; fresh.len()];
             for (slot, found) in spans.into_inner().unwrap_or_else(|e| e.into_inner()) {
                 match found {
-                    Found::Secrets(s) => secrets[slot] = s,
-                    Found::Literals(l, markers) => literals[slot] = (l, markers),
+                    Found::Secrets(s) => secrets[slot] = Some(s),
+                    Found::Literals(l, markers) => literals[slot] = Some((l, markers)),
                 }
             }
             secrets
                 .into_iter()
                 .zip(literals)
                 .enumerate()
-                .map(|(slot, (secrets, (literals, markers)))| {
+                .map(|(slot, (secrets, literals))| {
+                    // Every share ran; were one missing, it is done here rather than skipped.
+                    let input = &inputs[fresh[slot]];
+                    let secrets = secrets.unwrap_or_else(|| self.secret_spans(input));
+                    let (literals, markers) =
+                        literals.unwrap_or_else(|| self.literals_and_markers(input.text));
                     let mut a = merge_spans(secrets, literals);
                     a.markers = markers;
                     (fresh[slot], a)
@@ -1523,6 +1527,13 @@ impl Engine {
             })
             .map(|f| (f.span, f.rule))
             .collect()
+    }
+
+    /// The PII and dictionary terms of a text, and its marker words.
+    fn literals_and_markers(&self, text: &[u8]) -> (Vec<ProtectedSpan>, Vec<String>) {
+        let mut markers = Vec::new();
+        collect_marker_words(text, &mut markers);
+        (self.literal_spans(text), markers)
     }
 
     /// The PII and dictionary terms of a text.

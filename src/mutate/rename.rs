@@ -120,11 +120,16 @@ impl Layers<'_> {
         if text.len() < SPLIT_MIN || cores < 2 {
             return self.find_in_tokens(text, words::tokens(text));
         }
-        // Cut between tokens, one part per core: a token's matches depend on nothing outside it
-        // but the escape before it, which `find_in_tokens` still sees in the whole text.
+        self.find_in_parts(text, cores)
+    }
+
+    /// [`Layers::find`] in `parts` parts, searched on every core.
+    fn find_in_parts(&self, text: &[u8], parts: usize) -> Vec<Match> {
+        // Cut between tokens: a token's matches depend on nothing outside it but the escape
+        // before it, which `find_in_tokens` still sees in the whole text.
         let mut cuts = vec![0];
-        for k in 1..cores {
-            let mut at = (text.len() * k / cores).max(cuts[k - 1]);
+        for k in 1..parts {
+            let mut at = (text.len() * k / parts).max(cuts[k - 1]);
             while at < text.len() && words::is_token_byte(text[at]) {
                 at += 1;
             }
@@ -386,6 +391,7 @@ mod tests {
         #[test]
         fn a_text_searched_in_parts_matches_as_a_whole(
             picks in proptest::collection::vec(0usize..FRAGMENTS.len(), 700..1400),
+            parts in 2usize..9,
         ) {
             let mut known = KnownNames::default();
             known.add(w("reconcile ledger"));
@@ -397,7 +403,30 @@ mod tests {
             let layers = Layers(&[&known]);
             let whole = layers.find_in_tokens(text.as_bytes(), words::tokens(text.as_bytes()));
             proptest::prop_assert!(!whole.is_empty());
-            proptest::prop_assert_eq!(layers.find(text.as_bytes()), whole);
+            proptest::prop_assert_eq!(layers.find(text.as_bytes()), whole.clone());
+            proptest::prop_assert_eq!(layers.find_in_parts(text.as_bytes(), parts), whole);
+        }
+    }
+
+    /// A cut between the two backslashes of `\\n`: the second one is escaped, so the token
+    /// after it is matched as written, whichever part it falls in.
+    #[test]
+    fn a_cut_inside_an_escape_sees_the_whole_escape() {
+        let mut known = KnownNames::default();
+        known.add(w("nreconcile ledger"));
+        known.add(w("reconcile ledger"));
+        let layers = Layers(&[&known]);
+        for pad in 0..120 {
+            let text = format!("{}x\\\\nreconcileLedger{}", " ".repeat(pad), " ".repeat(60));
+            let whole = layers.find_in_tokens(text.as_bytes(), words::tokens(text.as_bytes()));
+            assert_eq!(whole.len(), 1);
+            for parts in 2..5 {
+                assert_eq!(
+                    layers.find_in_parts(text.as_bytes(), parts),
+                    whole,
+                    "{pad} {parts}"
+                );
+            }
         }
     }
 

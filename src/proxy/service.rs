@@ -777,20 +777,20 @@ async fn proxy(
 /// one thread (an embedder's) gets the blocking pool.
 async fn cpu_work<T: Send + 'static>(
     work: impl FnOnce() -> T + Send + 'static,
-) -> Result<T, String> {
+) -> Result<T, &'static str> {
     use tokio::runtime::{Handle, RuntimeFlavor};
+    // A panic's message may quote the request's text: it reaches neither the client nor the log.
     if Handle::current().runtime_flavor() == RuntimeFlavor::MultiThread {
         tokio::task::block_in_place(|| std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)))
-            .map_err(|p| {
-                p.downcast_ref::<&str>()
-                    .map(|s| s.to_string())
-                    .or_else(|| p.downcast_ref::<String>().cloned())
-                    .unwrap_or_else(|| "it panicked".into())
-            })
+            .map_err(|_| "it panicked (a pretense bug); nothing was forwarded")
     } else {
-        tokio::task::spawn_blocking(work)
-            .await
-            .map_err(|e| e.to_string())
+        tokio::task::spawn_blocking(work).await.map_err(|e| {
+            if e.is_panic() {
+                "it panicked (a pretense bug); nothing was forwarded"
+            } else {
+                "pretense is shutting down; nothing was forwarded"
+            }
+        })
     }
 }
 
