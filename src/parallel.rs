@@ -77,8 +77,9 @@ static AWAKE: AtomicBool = AtomicBool::new(false);
 
 /// Held by a request that will split work over the cores (a body with code to parse): one
 /// helper of the pool is woken now and waits awake for that work, a few milliseconds at most
-/// each time, and no longer than the last such request holds its `Warm`. A sleeping helper takes 0.05-1 ms
-/// to start on these machines, which the request would otherwise wait at its first split.
+/// each time, and no longer than the last such request holds its `Warm`. A sleeping helper takes
+/// 0.05-1 ms to start on these machines, which the request would otherwise wait at its first
+/// split.
 #[must_use = "the helper stays awake only while this is held"]
 pub struct Warm(bool);
 

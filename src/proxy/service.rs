@@ -780,13 +780,14 @@ async fn cpu_work<T: Send + 'static>(
 ) -> Result<T, &'static str> {
     use tokio::runtime::{Handle, RuntimeFlavor};
     // A panic's message may quote the request's text: it reaches neither the client nor the log.
+    const PANICKED: &str = "it panicked (a pretense bug); nothing was forwarded";
     if Handle::current().runtime_flavor() == RuntimeFlavor::MultiThread {
         tokio::task::block_in_place(|| std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)))
-            .map_err(|_| "it panicked (a pretense bug); nothing was forwarded")
+            .map_err(|_| PANICKED)
     } else {
         tokio::task::spawn_blocking(work).await.map_err(|e| {
             if e.is_panic() {
-                "it panicked (a pretense bug); nothing was forwarded"
+                PANICKED
             } else {
                 "pretense is shutting down; nothing was forwarded"
             }
@@ -1127,4 +1128,29 @@ async fn models(
         }
     }
     Ok(r)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cpu_work;
+
+    /// The rewrite's work runs on either kind of runtime, and a panic in it becomes an error
+    /// that does not quote the panic (whose message may hold the request's text).
+    async fn runs_and_keeps_panics_quiet() {
+        assert_eq!(cpu_work(|| 6 * 7).await, Ok(42));
+        let e = cpu_work(|| -> u8 { panic!("ghp_0123456789abcdefghijklmnopqrstuvwxyz") })
+            .await
+            .unwrap_err();
+        assert!(e.contains("panicked") && !e.contains("ghp_"), "{e}");
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn on_a_multi_thread_runtime() {
+        runs_and_keeps_panics_quiet().await;
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn on_a_one_thread_runtime() {
+        runs_and_keeps_panics_quiet().await;
+    }
 }
