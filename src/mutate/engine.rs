@@ -1386,6 +1386,12 @@ impl Engine {
         let work: Vec<Work> = work.into_iter().map(|(_, w)| w).collect();
         let parsed = Mutex::new(Vec::with_capacity(work.len()));
         let spans = Mutex::new(Vec::with_capacity(2 * fresh.len()));
+        let report = |slot: usize, found: Found| {
+            spans
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push((slot, found))
+        };
         let run = |w: &Work| match *w {
             Work::Parse(m, p) => {
                 let (_, lang, code, _) = &jobs[missing[m]];
@@ -1400,19 +1406,11 @@ impl Engine {
             }
             Work::Secrets(slot) => {
                 let found = Found::Secrets(self.secret_spans(&inputs[fresh[slot]]));
-                spans
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .push((slot, found));
+                report(slot, found);
             }
             Work::Literals(slot) => {
-                let text = inputs[fresh[slot]].text;
-                let (literals, markers) = self.literals_and_markers(text);
-                let found = Found::Literals(literals, markers);
-                spans
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .push((slot, found));
+                let (literals, markers) = self.literals_and_markers(inputs[fresh[slot]].text);
+                report(slot, Found::Literals(literals, markers));
             }
         };
         if !missing.is_empty() && missing_bytes >= PARALLEL_MIN_BYTES {
@@ -1533,11 +1531,6 @@ impl Engine {
     fn literals_and_markers(&self, text: &[u8]) -> (Vec<ProtectedSpan>, Vec<String>) {
         let mut markers = Vec::new();
         collect_marker_words(text, &mut markers);
-        (self.literal_spans(text), markers)
-    }
-
-    /// The PII and dictionary terms of a text.
-    fn literal_spans(&self, text: &[u8]) -> Vec<ProtectedSpan> {
         let pii = self.pii.find(text).into_iter().map(|(r, k)| ProtectedSpan {
             span: r,
             what: Protected::Literal(Some(k)),
@@ -1550,7 +1543,7 @@ impl Engine {
                 span: r,
                 what: Protected::Literal(None),
             });
-        pii.chain(terms).collect()
+        (pii.chain(terms).collect(), markers)
     }
 }
 
