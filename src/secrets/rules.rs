@@ -194,5 +194,6 @@ pub(super) fn assemble(
         fast_prefilter: OnceLock::new(),
         keyword_rules,
         unfiltered,
+        caches: Default::default(),
     })
 }

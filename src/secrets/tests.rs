@@ -741,3 +741,44 @@ fn many_keyword_hits_on_long_lines_find_every_secret() {
         .collect();
     assert_eq!(found, [a.as_str(), b.as_str(), c.as_str()]);
 }
+
+/// Scans on different threads one after another share the sets of search caches (each thread
+/// had its own before, which each request's thread filled again), and find what one thread does;
+/// a scan while every set is held makes one of its own.
+#[test]
+fn scans_share_search_caches_across_threads() {
+    let set = RuleSet::parse(include_str!("../../rules/secrets.toml"), "secrets.toml").unwrap();
+    set.prepare_for_bulk();
+    let a = sample::expand("ghp_{36}", 7).unwrap();
+    let text = format!("const token = \"{a}\";\nconst apiKey = process.env.API_KEY;\n");
+    let sets = |set: &RuleSet| set.caches.0.lock().unwrap().len();
+    // The first scan compiles its rules on every core, each core with a set.
+    let expected = set.find(text.as_bytes());
+    assert_eq!(expected.len(), 1);
+    assert_eq!(&text[expected[0].span.clone()], a);
+    let before = sets(&set);
+    assert!(
+        (1..=crate::parallel::cores()).contains(&before),
+        "{before} sets"
+    );
+    for _ in 0..4 {
+        let found = std::thread::scope(|s| s.spawn(|| set.find(text.as_bytes())).join().unwrap());
+        assert_eq!(found, expected);
+    }
+    assert_eq!(sets(&set), before, "one thread after another: no new set");
+    let held: Vec<Caches> = (0..before)
+        .map(|_| set.caches.take(set.rules.len()))
+        .collect();
+    assert!(
+        held.iter().flatten().any(|rule| !rule.is_empty()),
+        "the sets came back filled"
+    );
+    assert_eq!(set.find(text.as_bytes()), expected);
+    assert_eq!(
+        sets(&set),
+        1,
+        "a scan while the others were held made its own"
+    );
+    held.into_iter().for_each(|h| set.caches.give_back(h));
+    assert_eq!(sets(&set), before + 1);
+}
