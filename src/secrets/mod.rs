@@ -233,14 +233,22 @@ pub struct RuleSet {
 }
 
 /// The rules' lazy DFAs learn the states a text needs and keep them in a search cache. Each
-/// regex kept one cache per thread that used it, and the daemon's requests run on a dozen
-/// threads (tokio's workers and blocking threads, the pool's helpers): each learned from its own
-/// few requests, each new one spent 6-12 ms creating its caches, and a fresh 10 KB text took
+/// regex kept its caches by thread (roughly), and the daemon's requests run on a dozen threads
+/// (tokio's workers and blocking threads, the pool's helpers): each cache learned from its own
+/// few requests, each new thread spent 6-12 ms creating its caches, and a fresh 10 KB text took
 /// 0.2-0.3 ms to scan instead of the 0.1 ms of one thread that had seen many (timed in the
-/// proxy over its first 400 requests). Here a scan takes the set of caches returned last, so
-/// there are only as many sets as scans run at once, and each learns from all of them.
-#[derive(Debug, Default)]
+/// proxy over its first 400 requests). Here a scan takes the set of caches returned last: scans
+/// one after another all use, and teach, the same set; scans at the same time take a set each,
+/// and a few sets are kept for the next such burst.
+#[derive(Default)]
 struct SearchCaches(std::sync::Mutex<Vec<Caches>>);
+
+impl std::fmt::Debug for SearchCaches {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let sets = self.0.lock().map_or(0, |s| s.len());
+        write!(f, "SearchCaches({sets} sets)")
+    }
+}
 
 /// For each rule, the caches of the regexes it ran with (one per kind of [`Search`] at most),
 /// each with its regex's address: a cache serves only the regex that created it.
@@ -258,11 +266,18 @@ impl SearchCaches {
         set
     }
 
+    /// Keeps `set` for the next scan, unless enough are kept: a burst of scans at once (the
+    /// daemon's blocking threads, a directory scan) would otherwise leave a set per scan, each
+    /// holding up to a few megabytes of lazy DFA states, and only the last one returned is
+    /// reused often.
     fn give_back(&self, set: Caches) {
-        self.0
+        let mut sets = self
+            .0
             .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .push(set);
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if sets.len() < 2 * crate::parallel::cores() {
+            sets.push(set);
+        }
     }
 }
 
@@ -297,6 +312,23 @@ impl RuleSet {
                 .build(&self.keywords)
                 .ok()
         });
+    }
+
+    /// Compiles every rule a daemon runs (all but the public-by-design ones) for bulk search,
+    /// with a set of search caches for them: the daemon's first request otherwise compiled the
+    /// rules its text woke, and created their caches, which took 30-50 ms of a 10 KB request.
+    /// For a daemon's spare thread, after [`RuleSet::prepare_for_bulk`]; does nothing before it.
+    pub fn compile_for_bulk(&self) {
+        if self.fast_prefilter.get().is_none() {
+            return;
+        }
+        let mut set = self.caches.take(self.rules.len());
+        for (r, rule) in self.rules.iter().enumerate() {
+            if !rule.public {
+                cache_for(&mut set[r], rule.compiled(Search::Bulk));
+            }
+        }
+        self.caches.give_back(set);
     }
 
     pub fn rules(&self) -> &[Rule] {
@@ -408,7 +440,7 @@ impl RuleSet {
             candidates = found
                 .into_inner()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
-        } else {
+        } else if !woken.is_empty() {
             let mut caches = self.caches.take(self.rules.len());
             for w in &woken {
                 run(w, &mut caches, &mut candidates);

@@ -752,7 +752,7 @@ fn scans_share_search_caches_across_threads() {
     let a = sample::expand("ghp_{36}", 7).unwrap();
     let text = format!("const token = \"{a}\";\nconst apiKey = process.env.API_KEY;\n");
     let sets = |set: &RuleSet| set.caches.0.lock().unwrap().len();
-    // The first scan compiles its rules on every core, each core with a set.
+    // The first scan compiles its rules on every core, with at most one set per core.
     let expected = set.find(text.as_bytes());
     assert_eq!(expected.len(), 1);
     assert_eq!(&text[expected[0].span.clone()], a);
@@ -781,4 +781,79 @@ fn scans_share_search_caches_across_threads() {
     );
     held.into_iter().for_each(|h| set.caches.give_back(h));
     assert_eq!(sets(&set), before + 1);
+}
+
+/// A one-shot scan searches a short window with a regex of its own and a long one with the
+/// lines regex, which then serves short windows too: the set keeps a cache for each regex, and
+/// each search uses its own regex's.
+#[test]
+fn a_rule_keeps_a_cache_for_each_regex_it_ran() {
+    let set = one_rule("(?i)secret_key=([a-z0-9]{6,})", "secret_key=");
+    let short = "secret_key=abc123\n";
+    let long = format!("secret_key=def456 {}\n", "x".repeat(2 * SHORT_SEARCH));
+    for (text, value) in [
+        (short, "abc123"),
+        (long.as_str(), "def456"),
+        (short, "abc123"),
+    ] {
+        let found = set.find(text.as_bytes());
+        assert_eq!(found.len(), 1, "{text:?}");
+        assert_eq!(&text[found[0].span.clone()], value);
+    }
+    let sets = set.caches.0.lock().unwrap();
+    assert_eq!(sets.len(), 1);
+    assert_eq!(
+        sets[0][0].len(),
+        2,
+        "the short regex's cache and the lines regex's"
+    );
+}
+
+/// A burst of scans at once leaves no more sets than a later burst is likely to need.
+#[test]
+fn at_most_twice_the_cores_sets_are_kept() {
+    let set = one_rule("k=([0-9]{6})", "k=");
+    let kept = 2 * crate::parallel::cores();
+    let held: Vec<Caches> = (0..kept + 3)
+        .map(|_| set.caches.take(set.rules.len()))
+        .collect();
+    held.into_iter().for_each(|h| set.caches.give_back(h));
+    assert_eq!(set.caches.0.lock().unwrap().len(), kept);
+}
+
+/// The daemon compiles its rules at start, with a set of caches for them, so that its first
+/// requests do not; the public-by-design rules, which it never runs, are left alone, and a set
+/// not prepared for bulk search is left as it is.
+#[test]
+fn a_daemon_compiles_every_rule_it_runs_before_its_first_request() {
+    let set = RuleSet::parse(include_str!("../../rules/secrets.toml"), "secrets.toml").unwrap();
+    set.compile_for_bulk();
+    assert!(set.rules.iter().all(|r| !r.compiled.ready(Search::Bulk)));
+    assert_eq!(set.caches.0.lock().unwrap().len(), 0);
+    set.prepare_for_bulk();
+    set.compile_for_bulk();
+    assert!(
+        set.rules.iter().any(|r| r.public),
+        "the file has public rules"
+    );
+    for (r, rule) in set.rules.iter().enumerate() {
+        assert_eq!(
+            rule.compiled.ready(Search::Bulk),
+            !rule.public,
+            "{}",
+            rule.id
+        );
+        assert_eq!(
+            set.caches.0.lock().unwrap()[0][r].len(),
+            usize::from(!rule.public)
+        );
+    }
+}
+
+/// A rule file of one rule, `k`.
+fn one_rule(regex: &str, keyword: &str) -> RuleSet {
+    let src = format!(
+        "[[rules]]\nid = \"k\"\ndescription = \"d\"\nregex = '{regex}'\nkeywords = [\"{keyword}\"]\nseverity = \"high\"\n"
+    );
+    RuleSet::parse(&src, "mine.toml").unwrap()
 }
