@@ -5,8 +5,8 @@
 //! per request started with a new tree-sitter parser and an empty allocator heap each time, which
 //! cost 1-2 ms per 10 KB request through the proxy (alternating benchmark runs, README).
 
-use std::sync::OnceLock;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 /// The cores this process may use. Asking the OS reads cgroup files each time: once is enough.
@@ -62,6 +62,59 @@ pub fn on_every_core<T: Sync>(items: &[T], work: impl Fn(&T) + Sync) {
             std::thread::yield_now();
         }
     });
+}
+
+/// Runs `a` on this thread and `b` beside it on the helper kept awake by [`warm`], if there is
+/// one; both here otherwise, `a` first. `a` stays on this thread because it may block (a SQLite
+/// write behind another process's lock): on a pool thread it would hold up other requests'
+/// parsing.
+pub fn join<A, B: Send>(a: impl FnOnce() -> A, b: impl FnOnce() -> B + Send) -> (A, B) {
+    let b = Mutex::new(Some(b));
+    let got_b = Mutex::new(None);
+    let (started, finished) = (AtomicBool::new(false), AtomicBool::new(false));
+    let run_b = || {
+        let f = lock(&b).take();
+        if let Some(f) = f {
+            let out = f();
+            *lock(&got_b) = Some(out);
+        }
+    };
+    let awake = AWAKE.load(Ordering::Acquire) && rayon::current_thread_index().is_none();
+    let got_a = match pool().filter(|_| awake) {
+        Some(pool) => pool.in_place_scope(|s| {
+            s.spawn(|_| {
+                started.store(true, Ordering::Release);
+                run_b();
+                finished.store(true, Ordering::Release);
+            });
+            let got_a = a();
+            run_b();
+            // As in `on_every_core`: a helper still on `b` finishes soon, and waiting for it
+            // awake spares the scope's wake-up.
+            let since = Instant::now();
+            while started.load(Ordering::Acquire)
+                && !finished.load(Ordering::Acquire)
+                && since.elapsed() < JOIN_SPIN
+            {
+                std::thread::yield_now();
+            }
+            got_a
+        }),
+        None => {
+            let got_a = a();
+            run_b();
+            got_a
+        }
+    };
+    match lock(&got_b).take() {
+        Some(got_b) => (got_a, got_b),
+        // `b` ran, here or on the helper, before the scope ended (or its panic unwound it).
+        None => unreachable!("join ran b"),
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// How long a caller that has done its share waits awake for the helpers (then it sleeps).
@@ -148,6 +201,22 @@ fn pool() -> Option<&'static rayon::ThreadPool> {
 mod tests {
     use super::*;
     use std::sync::Mutex;
+
+    /// `join` returns both results, with `a` always on the calling thread (it may block), and
+    /// `b` on a helper when one is kept awake and takes it in time.
+    #[test]
+    fn join_keeps_its_first_half_on_the_calling_thread() {
+        let caller = std::thread::current().id();
+        for held in [false, true] {
+            let warm = held.then(warm);
+            for round in 0..50 {
+                let (a, b) = join(|| (std::thread::current().id(), round * 2), || round * 3);
+                assert_eq!(a, (caller, round * 2), "helper awake: {held}");
+                assert_eq!(b, round * 3);
+            }
+            drop(warm);
+        }
+    }
 
     /// Every item runs once, whether a helper is kept awake or not, and work split again inside
     /// an item (a long text's name search inside a file's analysis) finishes too.

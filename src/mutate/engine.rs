@@ -209,6 +209,16 @@ type PatchedFrom = (Arc<Vec<u8>>, Arc<AhoCorasick>);
 /// names learned since.
 type KeptFrom = (Arc<Vec<u8>>, Arc<OnceLock<WordIndex>>, Arc<[u64]>);
 
+/// A request's texts rewritten, with what restoring them and the egress check need, and the
+/// memos of the texts rewritten afresh (by input).
+struct Rendered {
+    texts: Vec<Vec<u8>>,
+    mapping: Mapping,
+    egress_values: Vec<(Vec<u8>, &'static str)>,
+    memos: Vec<(usize, Arc<Memo>)>,
+    patched: Vec<(u64, PatchedFrom)>,
+}
+
 /// Where the egress check searches for names.
 enum Names<'a> {
     All,
@@ -955,19 +965,6 @@ impl Engine {
                 }
             }
         };
-        let stored = self.vault.record(new_entries, &seen_entries, &retry)?;
-        for e in &stored {
-            match &e.original {
-                Original::Name { words, .. } => {
-                    if let Some(id) = request.id(words) {
-                        request_repl.insert(id, e.replacement.clone());
-                    }
-                }
-                Original::Literal(text) => {
-                    literal_repl.insert((e.kind.clone(), text.clone()), e.replacement[0].clone());
-                }
-            }
-        }
         // Texts all of whose declared names were in this request's view of the vault (or are
         // never renamed) skip the declarations loop in later views that hold that one.
         for a in &analyses {
@@ -984,139 +981,197 @@ impl Engine {
             }
         }
 
-        // Rewrite: placeholders for protected spans, replacement words for matches.
-        let replacement = |layer: usize, id: usize| -> Option<&[String]> {
-            if layer < req_layer {
-                Some(&view.entry(layer, id).replacement[..])
-            } else {
-                request_repl.get(&id).map(|v| &v[..])
+        // Rewrite: placeholders for protected spans, replacement words for matches. The memos of
+        // texts rewritten afresh are returned, not stored: a rewrite with replacements that the
+        // vault then changed is thrown away.
+        let memo_seq = view.seq_end();
+        let render = |request_repl: &HashMap<usize, Vec<String>>,
+                      literal_repl: &HashMap<(String, String), String>|
+         -> Rendered {
+            let replacement = |layer: usize, id: usize| -> Option<&[String]> {
+                if layer < req_layer {
+                    Some(&view.entry(layer, id).replacement[..])
+                } else {
+                    request_repl.get(&id).map(|v| &v[..])
+                }
+            };
+            let mut mapping = Mapping::default();
+            let mut egress_values: Vec<(Vec<u8>, &'static str)> = Vec::new();
+            let mut texts = Vec::with_capacity(inputs.len());
+            let mut memos: Vec<(usize, Arc<Memo>)> = Vec::new();
+            let mut patched: Vec<(u64, PatchedFrom)> = Vec::new();
+            for i in 0..analyses.len() {
+                let text = inputs[i].text;
+                let mut out = Vec::with_capacity(text.len() + 64);
+                let mut copied = 0;
+                let mut pending = matches[i].as_slice();
+                let reuse = reused[i].as_ref();
+                for p in protected[i].iter() {
+                    let upto = pending.partition_point(|m| m.words[0].start < p.span.start);
+                    let (before, rest) = pending.split_at(upto);
+                    pending = rest;
+                    if reuse.is_none() {
+                        render_from(
+                            text,
+                            &mut copied,
+                            p.span.start,
+                            before,
+                            &replacement,
+                            &mut out,
+                        );
+                    }
+                    let value = &text[p.span.clone()];
+                    let placeholder = match p.what {
+                        Protected::Secret(rule) => {
+                            let ph = self.secrets.placeholder(&self.key, value, rule);
+                            mapping.insert_literal(
+                                ph.clone(),
+                                Arc::from(String::from_utf8_lossy(value).as_ref()),
+                            );
+                            egress_values.push((value.to_vec(), "secret"));
+                            ph
+                        }
+                        Protected::Literal(kind) => {
+                            let kind_name = kind.map_or("term", |k| k.as_str());
+                            let original = String::from_utf8_lossy(value).into_owned();
+                            let repl = literal_repl
+                                .get(&(kind_name.to_string(), original.clone()))
+                                .cloned()
+                                .unwrap_or_default();
+                            if kind.is_some() {
+                                mapping.insert_literal(repl.clone(), Arc::from(original.as_str()));
+                                egress_values.push((value.to_vec(), "pii"));
+                                repl
+                            } else {
+                                mapping.insert_name(Arc::new(NameEntry {
+                                    original: vec![],
+                                    replacement: vec![repl.clone()],
+                                    term: Some(original.clone()),
+                                }));
+                                render_like(&repl, &original)
+                            }
+                        }
+                    };
+                    if reuse.is_none() {
+                        out.extend_from_slice(placeholder.as_bytes());
+                        copied = p.span.end;
+                    }
+                }
+                match reuse {
+                    Some(m) => texts.push(m.output.to_vec()),
+                    None => {
+                        render_from(
+                            text,
+                            &mut copied,
+                            text.len(),
+                            pending,
+                            &replacement,
+                            &mut out,
+                        );
+                        // Extra protected spans (a secret found elsewhere): rewritten afresh,
+                        // not memoized.
+                        if matches!(protected[i], std::borrow::Cow::Owned(_)) {
+                            texts.push(out);
+                            continue;
+                        }
+                        // Remember this text's matches by name, for the next turn.
+                        let mut names: Vec<Vec<String>> = Vec::new();
+                        let mut ids: Vec<(usize, usize)> = Vec::new();
+                        let mut index: HashMap<(usize, usize), usize> = HashMap::new();
+                        let memo_matches = matches[i]
+                            .iter()
+                            .map(|m| {
+                                let n = *index.entry((m.layer, m.id)).or_insert_with(|| {
+                                    names.push(layer_list[m.layer].words(m.id).to_vec());
+                                    ids.push((m.layer, m.id));
+                                    names.len() - 1
+                                });
+                                (m.words.clone(), n)
+                            })
+                            .collect();
+                        let memo = Memo {
+                            generation: view.generation(),
+                            seq: memo_seq,
+                            extra: memo_extra.clone(),
+                            words: stale_words[i].clone().unwrap_or_default(),
+                            names: Arc::new(names),
+                            matches: Arc::new(memo_matches),
+                            located: Arc::new(vault_located(&ids, req_layer)),
+                            marks: marks.clone(),
+                            hash: output_hash(&out),
+                            output: Arc::new(out.clone()),
+                            output_words: Arc::default(),
+                            encoded: Arc::default(),
+                            verified: std::sync::atomic::AtomicBool::new(false),
+                        };
+                        if let Some(old) = patched_from[i].clone() {
+                            patched.push((memo.hash, old));
+                        }
+                        memos.push((i, Arc::new(memo)));
+                        texts.push(out);
+                    }
+                }
+            }
+            Rendered {
+                texts,
+                mapping,
+                egress_values,
+                memos,
+                patched,
             }
         };
-        let mut mapping = Mapping::default();
-        let mut egress_values: Vec<(Vec<u8>, &'static str)> = Vec::new();
-        let mut texts = Vec::with_capacity(inputs.len());
-        let memo_seq = view.seq_end();
-        let mut used_memos: Vec<Arc<Memo>> = reused.iter().flatten().cloned().collect();
-        for (i, a) in analyses.iter().enumerate() {
-            let text = inputs[i].text;
-            let mut out = Vec::with_capacity(text.len() + 64);
-            let mut copied = 0;
-            let mut pending = matches[i].as_slice();
-            let reuse = reused[i].as_ref();
-            for p in protected[i].iter() {
-                let upto = pending.partition_point(|m| m.words[0].start < p.span.start);
-                let (before, rest) = pending.split_at(upto);
-                pending = rest;
-                if reuse.is_none() {
-                    render_from(
-                        text,
-                        &mut copied,
-                        p.span.start,
-                        before,
-                        &replacement,
-                        &mut out,
-                    );
-                }
-                let value = &text[p.span.clone()];
-                let placeholder = match p.what {
-                    Protected::Secret(rule) => {
-                        let ph = self.secrets.placeholder(&self.key, value, rule);
-                        mapping.insert_literal(
-                            ph.clone(),
-                            Arc::from(String::from_utf8_lossy(value).as_ref()),
-                        );
-                        egress_values.push((value.to_vec(), "secret"));
-                        ph
+        // The vault's write (a SQLite transaction) and the rewrite go side by side when the
+        // request learned names and is big enough that the proxy keeps a helper awake for it
+        // (see `parallel::warm`). The rewrite uses the replacements made here, which the vault
+        // changes only when another writer (a process, or a request at the same time) stored
+        // the same original, or took the name, since this request's view: then it is done
+        // again. If the write fails, that rewrite is dropped; only its secrets stay in the
+        // secret memory, which protects them in later turns.
+        let side_by_side = !new_entries.is_empty()
+            && inputs.iter().map(|i| i.text.len()).sum::<usize>() >= PARALLEL_MIN_BYTES;
+        let record = || self.vault.record(new_entries, &seen_entries, &retry);
+        let (stored, early) = if side_by_side {
+            let (stored, early) = parallel::join(record, || render(&request_repl, &literal_repl));
+            (stored?, Some(early))
+        } else {
+            (record()?, None)
+        };
+        let mut changed = false;
+        for e in &stored {
+            match &e.original {
+                Original::Name { words, .. } => {
+                    if let Some(id) = request.id(words)
+                        && request_repl.get(&id) != Some(&e.replacement)
+                    {
+                        request_repl.insert(id, e.replacement.clone());
+                        changed = true;
                     }
-                    Protected::Literal(kind) => {
-                        let kind_name = kind.map_or("term", |k| k.as_str());
-                        let original = String::from_utf8_lossy(value).into_owned();
-                        let repl = literal_repl
-                            .get(&(kind_name.to_string(), original.clone()))
-                            .cloned()
-                            .unwrap_or_default();
-                        if kind.is_some() {
-                            mapping.insert_literal(repl.clone(), Arc::from(original.as_str()));
-                            egress_values.push((value.to_vec(), "pii"));
-                            repl
-                        } else {
-                            mapping.insert_name(Arc::new(NameEntry {
-                                original: vec![],
-                                replacement: vec![repl.clone()],
-                                term: Some(original.clone()),
-                            }));
-                            render_like(&repl, &original)
-                        }
-                    }
-                };
-                if reuse.is_none() {
-                    out.extend_from_slice(placeholder.as_bytes());
-                    copied = p.span.end;
                 }
-            }
-            match reuse {
-                Some(m) => texts.push(m.output.to_vec()),
-                // Extra protected spans (a secret found elsewhere): rewritten afresh, not memoized.
-                None if matches!(protected[i], std::borrow::Cow::Owned(_)) => {
-                    render_from(
-                        text,
-                        &mut copied,
-                        text.len(),
-                        pending,
-                        &replacement,
-                        &mut out,
-                    );
-                    texts.push(out);
-                }
-                None => {
-                    render_from(
-                        text,
-                        &mut copied,
-                        text.len(),
-                        pending,
-                        &replacement,
-                        &mut out,
-                    );
-                    // Remember this text's matches by name, for the next turn.
-                    let mut names: Vec<Vec<String>> = Vec::new();
-                    let mut ids: Vec<(usize, usize)> = Vec::new();
-                    let mut index: HashMap<(usize, usize), usize> = HashMap::new();
-                    let memo_matches = matches[i]
-                        .iter()
-                        .map(|m| {
-                            let n = *index.entry((m.layer, m.id)).or_insert_with(|| {
-                                names.push(layer_list[m.layer].words(m.id).to_vec());
-                                ids.push((m.layer, m.id));
-                                names.len() - 1
-                            });
-                            (m.words.clone(), n)
-                        })
-                        .collect();
-                    let memo = Memo {
-                        generation: view.generation(),
-                        seq: memo_seq,
-                        extra: memo_extra.clone(),
-                        words: stale_words[i].take().unwrap_or_default(),
-                        names: Arc::new(names),
-                        matches: Arc::new(memo_matches),
-                        located: Arc::new(vault_located(&ids, req_layer)),
-                        marks: marks.clone(),
-                        hash: output_hash(&out),
-                        output: Arc::new(out.clone()),
-                        output_words: Arc::default(),
-                        encoded: Arc::default(),
-                        verified: std::sync::atomic::AtomicBool::new(false),
-                    };
-                    if let Some(old) = patched_from[i].take() {
-                        patched.insert(memo.hash, old);
+                Original::Literal(text) => {
+                    let key = (e.kind.clone(), text.clone());
+                    if literal_repl.get(&key) != Some(&e.replacement[0]) {
+                        literal_repl.insert(key, e.replacement[0].clone());
+                        changed = true;
                     }
-                    let memo = Arc::new(memo);
-                    used_memos.push(memo.clone());
-                    *a.memo.lock().unwrap_or_else(|e| e.into_inner()) = Some(memo);
-                    texts.push(out);
                 }
             }
         }
+        let Rendered {
+            texts,
+            mut mapping,
+            egress_values,
+            memos,
+            patched: patched_here,
+        } = match early {
+            Some(rendered) if !changed => rendered,
+            _ => render(&request_repl, &literal_repl),
+        };
+        let mut used_memos: Vec<Arc<Memo>> = reused.iter().flatten().cloned().collect();
+        for (i, memo) in memos {
+            used_memos.push(memo.clone());
+            *analyses[i].memo.lock().unwrap_or_else(|e| e.into_inner()) = Some(memo);
+        }
+        patched.extend(patched_here);
 
         // Stats, and the request's own names for restore (the vault layer restores the rest).
         let mut counts: BTreeMap<&str, usize> = BTreeMap::new();

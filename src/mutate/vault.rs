@@ -620,6 +620,8 @@ impl Vault {
         if new.is_empty() && stale.is_empty() {
             return Ok(Vec::new());
         }
+        #[cfg(test)]
+        before_record::run(&self.path);
         let mut stored = Vec::with_capacity(new.len());
         {
             let mut conn = self.conn();
@@ -861,6 +863,33 @@ fn load_entries(conn: &Connection, kind: Option<&str>) -> rusqlite::Result<Vec<E
         })
     })?;
     rows.collect()
+}
+
+/// What another process does between a request's view of the vault and its write, for tests of
+/// that race: a closure registered for a vault's path runs once, at the start of that vault's
+/// next write.
+#[cfg(test)]
+pub(crate) mod before_record {
+    use std::sync::Mutex;
+
+    type Hook = Box<dyn FnOnce() + Send>;
+    static HOOKS: Mutex<Vec<(String, Hook)>> = Mutex::new(Vec::new());
+
+    pub(crate) fn register(path: &std::path::Path, hook: impl FnOnce() + Send + 'static) {
+        let path = path.display().to_string();
+        HOOKS.lock().unwrap().push((path, Box::new(hook)));
+    }
+
+    pub(super) fn run(path: &str) {
+        let hook = {
+            let mut hooks = HOOKS.lock().unwrap_or_else(|e| e.into_inner());
+            let at = hooks.iter().position(|(p, _)| p == path);
+            at.map(|at| hooks.remove(at).1)
+        };
+        if let Some(hook) = hook {
+            hook();
+        }
+    }
 }
 
 #[cfg(test)]

@@ -1120,3 +1120,85 @@ fn secrets_and_literals_found_apart_merge_into_one_span_each() {
     assert_eq!(a.secrets, [(0..40, 7), (50..60, 2)]);
     assert_eq!(a.literals, [(70..90, Some(pii::Kind::Email))]);
 }
+
+/// Another process stores the same names between this request's view of the vault and its
+/// write (a test hook runs it there): the request goes out with that process's replacements,
+/// though it had rewritten its texts with its own meanwhile, restores from them, and keeps them
+/// in later turns.
+#[test]
+fn names_another_process_stored_first_replace_the_request_s_own() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("pretense.db");
+    let code: String = (0..40)
+        .map(|i| {
+            format!(
+                "function settleLedgerBatch{i}(amountDue{i}: number) {{ return amountDue{i}; }}\n"
+            )
+        })
+        .chain(["// escalate to ops.lead@acme-payments.io\n".to_string()])
+        .collect();
+    assert!(
+        code.len() >= PARALLEL_MIN_BYTES,
+        "the vault's write goes beside the rewrite"
+    );
+    let input = || Input {
+        text: code.as_bytes(),
+        lang: lang::from_name("typescript"),
+        path: None,
+    };
+    let config = Config::default();
+    // What this engine writes when no other process gets in its way.
+    let own = Engine::new(
+        &config,
+        NamingKey::from_bytes([42; 32]),
+        Arc::new(Vault::open_in_memory().unwrap()),
+    )
+    .unwrap()
+    .redact(&[input()])
+    .unwrap()
+    .texts[0]
+        .clone();
+    let own = String::from_utf8(own).unwrap();
+    let here = Engine::new(
+        &config,
+        NamingKey::from_bytes([42; 32]),
+        Arc::new(Vault::open(&path).unwrap()),
+    )
+    .unwrap();
+    let other = Engine::new(
+        &config,
+        NamingKey::from_bytes([7; 32]),
+        Arc::new(Vault::open(&path).unwrap()),
+    )
+    .unwrap();
+    let theirs = Arc::new(Mutex::new(String::new()));
+    let (keep, same_code) = (theirs.clone(), code.clone());
+    crate::mutate::vault::before_record::register(&path, move || {
+        let input = Input {
+            text: same_code.as_bytes(),
+            lang: lang::from_name("typescript"),
+            path: None,
+        };
+        let r = other.redact(&[input]).unwrap();
+        *keep.lock().unwrap() = String::from_utf8(r.texts[0].clone()).unwrap();
+    });
+    let r = here.redact(&[input()]).unwrap();
+    let theirs = theirs.lock().unwrap().clone();
+    assert!(!theirs.is_empty(), "the other process wrote first");
+    assert_ne!(theirs, own, "the two processes name differently");
+    assert!(
+        !theirs.contains("ops.lead@"),
+        "the address is a placeholder too: {theirs}"
+    );
+    let out = String::from_utf8(r.texts[0].clone()).unwrap();
+    assert_eq!(out, theirs, "the request went out with the stored names");
+    assert_eq!(here.restore(Some(&r), &out), code);
+    assert_eq!(
+        here.restore(None, &out),
+        code,
+        "and the vault restores them"
+    );
+    // The next turn (its memo) keeps them.
+    let next = here.redact(&[input()]).unwrap().texts[0].clone();
+    assert_eq!(String::from_utf8(next).unwrap(), theirs);
+}
