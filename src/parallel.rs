@@ -54,14 +54,18 @@ pub fn on_every_core<T: Sync>(items: &[T], work: impl Fn(&T) + Sync) {
         if rayon::current_thread_index().is_some() {
             return;
         }
-        let since = Instant::now();
-        while started.load(Ordering::Acquire) == helpers
-            && finished.load(Ordering::Acquire) < helpers
-            && since.elapsed() < JOIN_SPIN
-        {
-            std::thread::yield_now();
-        }
+        wait_awake(|| {
+            started.load(Ordering::Acquire) == helpers && finished.load(Ordering::Acquire) < helpers
+        });
     });
+}
+
+/// Yields while `busy` (a helper that started is still on its item), for [`JOIN_SPIN`] at most.
+fn wait_awake(busy: impl Fn() -> bool) {
+    let since = Instant::now();
+    while busy() && since.elapsed() < JOIN_SPIN {
+        std::thread::yield_now();
+    }
 }
 
 /// Runs `a` on this thread and `b` beside it on the helper kept awake by [`warm`], if there is
@@ -91,13 +95,7 @@ pub fn join<A, B: Send>(a: impl FnOnce() -> A, b: impl FnOnce() -> B + Send) -> 
             run_b();
             // As in `on_every_core`: a helper still on `b` finishes soon, and waiting for it
             // awake spares the scope's wake-up.
-            let since = Instant::now();
-            while started.load(Ordering::Acquire)
-                && !finished.load(Ordering::Acquire)
-                && since.elapsed() < JOIN_SPIN
-            {
-                std::thread::yield_now();
-            }
+            wait_awake(|| started.load(Ordering::Acquire) && !finished.load(Ordering::Acquire));
             got_a
         }),
         None => {
@@ -200,12 +198,16 @@ fn pool() -> Option<&'static rayon::ThreadPool> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::Mutex;
+
+    /// The tests that hold a `Warm` run one at a time: one checks that every want was given
+    /// back, which another's held `Warm` would break.
+    static ALONE: Mutex<()> = Mutex::new(());
 
     /// `join` returns both results, with `a` always on the calling thread (it may block), and
     /// `b` on a helper when one is kept awake and takes it in time.
     #[test]
     fn join_keeps_its_first_half_on_the_calling_thread() {
+        let _alone = ALONE.lock().unwrap_or_else(|e| e.into_inner());
         let caller = std::thread::current().id();
         for held in [false, true] {
             let warm = held.then(warm);
@@ -222,6 +224,7 @@ mod tests {
     /// an item (a long text's name search inside a file's analysis) finishes too.
     #[test]
     fn every_item_runs_once_with_or_without_a_helper_awake() {
+        let _alone = ALONE.lock().unwrap_or_else(|e| e.into_inner());
         for held in [false, true] {
             let warm = held.then(warm);
             let items: Vec<usize> = (0..64).collect();
