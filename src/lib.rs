@@ -33,7 +33,7 @@ pub fn run() -> ExitCode {
 /// A panic (a pretense bug) is reported with where it happened, never with its message: the
 /// message may quote the text being rewritten (a string sliced off a character boundary quotes up
 /// to 256 bytes of it), and stderr is the daemon's log.
-pub fn quiet_panics() {
+fn quiet_panics() {
     std::panic::set_hook(Box::new(|info| {
         let at = info
             .location()
