@@ -1,6 +1,7 @@
 //! The rewrite engine: renames the identifiers a text's code declares, replaces secrets, PII and
 //! dictionary terms with placeholders, and restores everything in answers (streamed or not).
 
+mod checkpoint;
 pub mod dictionary;
 mod engine;
 pub mod naming;
@@ -11,6 +12,7 @@ pub mod segment;
 pub mod vault;
 pub mod words;
 
+pub use checkpoint::Checkpoint;
 pub use engine::{Engine, Error, Input, PARALLEL_MIN_BYTES, Redaction, SecretHit, SecretMemory};
 pub use naming::NamingKey;
 pub use restore::{Escape, Mapping, Restorer};

@@ -6,11 +6,13 @@
 //! reloaded only when another process has written (`PRAGMA data_version`), so a request costs no
 //! query when nothing changed.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
+use std::time::Duration;
 
 use rusqlite::{Connection, OptionalExtension, params};
 
+use super::checkpoint::{self, Checkpoint, Checkpointer};
 use super::naming::create_private_dir;
 use super::rename::KnownNames;
 use super::restore::{Lookup, Mapping, NameEntry};
@@ -376,7 +378,11 @@ struct Cached {
 /// The vault database.
 pub struct Vault {
     path: String,
+    /// The database file (`None` in memory).
+    file: Option<PathBuf>,
     conn: Mutex<Connection>,
+    /// Set by [`Vault::defer_checkpoints`].
+    checkpointer: Mutex<Option<Checkpointer>>,
     cached: RwLock<Cached>,
     /// When this process last refreshed each entry's `last_seen` (the snapshots keep the value
     /// they were loaded with).
@@ -416,7 +422,7 @@ impl Vault {
             use std::os::unix::fs::PermissionsExt;
             let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600));
         }
-        Self::init(conn, display)
+        Self::init(conn, display, Some(path.to_path_buf()))
     }
 
     /// A private in-memory vault (tests, and `--no-vault` style one-off runs).
@@ -425,10 +431,10 @@ impl Vault {
             path: ":memory:".into(),
             source,
         })?;
-        Self::init(conn, ":memory:".into())
+        Self::init(conn, ":memory:".into(), None)
     }
 
-    fn init(mut conn: Connection, path: String) -> Result<Vault, Error> {
+    fn init(mut conn: Connection, path: String, file: Option<PathBuf>) -> Result<Vault, Error> {
         let sql = |source| Error::Sqlite {
             path: path.clone(),
             source,
@@ -455,7 +461,9 @@ impl Vault {
         migrate(&mut conn, &path)?;
         let vault = Vault {
             path,
+            file,
             conn: Mutex::new(conn),
+            checkpointer: Mutex::new(None),
             cached: RwLock::new(Cached {
                 version: -1,
                 generation: 0,
@@ -478,6 +486,38 @@ impl Vault {
     fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
         // A panic while holding the lock leaves the connection usable: SQLite rolls back.
         self.conn.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// For a daemon: from now on this vault's commits no longer checkpoint the WAL (up to a
+    /// backstop); [`Vault::checkpoint_if_due`] does, from a connection of its own (why: see
+    /// `mutate/checkpoint.rs`). Nothing changes for a vault in memory.
+    pub fn defer_checkpoints(&self) -> Result<(), Error> {
+        self.defer_checkpoints_every(checkpoint::EVERY)
+    }
+
+    /// [`Vault::defer_checkpoints`], with checkpoints at most once per `every`.
+    pub(crate) fn defer_checkpoints_every(&self, every: Duration) -> Result<(), Error> {
+        let Some(file) = &self.file else {
+            return Ok(());
+        };
+        let checkpointer = Checkpointer::open(file, every).map_err(self.sql_err())?;
+        let conn = self.conn();
+        conn.pragma_update(None, "wal_autocheckpoint", checkpoint::BACKSTOP_PAGES)
+            .map_err(self.sql_err())?;
+        conn.pragma_update(None, "journal_size_limit", checkpoint::LOG_SIZE_LIMIT_BYTES)
+            .map_err(self.sql_err())?;
+        drop(conn);
+        *self.checkpointer.lock().unwrap_or_else(|e| e.into_inner()) = Some(checkpointer);
+        Ok(())
+    }
+
+    /// Checkpoints the WAL if [`Vault::defer_checkpoints`] was called and none ran within its
+    /// interval (a second; the audit writer calls this after its writes: off the request path).
+    /// `None` when nothing ran (also while another thread's checkpoint runs).
+    pub fn checkpoint_if_due(&self) -> Option<Result<Checkpoint, Error>> {
+        let mut checkpointer = self.checkpointer.try_lock().ok()?;
+        let done = checkpointer.as_mut()?.run_if_due()?;
+        Some(done.map_err(self.sql_err()))
     }
 
     /// Runs `f` with the connection (the audit log shares it).
@@ -1087,6 +1127,73 @@ mod tests {
         drop((a, b));
         let err = Vault::open(&path).unwrap_err().to_string();
         assert!(err.contains("newer"), "{err}");
+    }
+
+    /// Commits that each add a page or two, as the audit writer's do, `n` times.
+    fn commit_many(v: &Vault, n: usize) {
+        for i in 0..n {
+            v.with_conn(|c| {
+                c.execute(
+                    "INSERT INTO audit (ts, session, endpoint, provider, model, tool, streaming,
+                        status, duration_ms, mutations, secrets_blocked, secret_rules, pii, error)
+                     VALUES (?1, 's', '/v1/messages', 'anthropic', 'm', 'curl', 0, 200, 1, 0, 0,
+                        '[]', 0, '')",
+                    [format!("2026-01-01T00:00:{i:06}Z")],
+                )
+            })
+            .unwrap();
+        }
+    }
+
+    /// A daemon's commits leave the WAL to its checkpointer: the log grows past SQLite's
+    /// 1000-page limit until `checkpoint_if_due` copies all of it, at most once per interval.
+    /// Without the deferral the commits checkpoint themselves and the log never gets that long.
+    #[test]
+    fn a_daemon_s_commits_leave_checkpoints_to_its_checkpointer() {
+        let dir = tempfile::tempdir().unwrap();
+        let commits = 1500;
+
+        let plain = Vault::open(&dir.path().join("plain.db")).unwrap();
+        commit_many(&plain, commits);
+        let mut look = Checkpointer::open(&dir.path().join("plain.db"), Duration::ZERO).unwrap();
+        let log = look.run().unwrap().log;
+        assert!(
+            log < 1100,
+            "SQLite checkpointed on commit: {log} frames left"
+        );
+
+        let v = Vault::open(&dir.path().join("pretense.db")).unwrap();
+        v.defer_checkpoints_every(Duration::MAX).unwrap();
+        let limit: i64 = v
+            .with_conn(|c| c.query_row("PRAGMA wal_autocheckpoint", [], |r| r.get(0)))
+            .unwrap();
+        assert_eq!(limit, checkpoint::BACKSTOP_PAGES);
+        commit_many(&v, commits);
+        let data_version = || -> i64 {
+            v.with_conn(|c| c.query_row("PRAGMA data_version", [], |r| r.get(0)))
+                .unwrap()
+        };
+        let before = data_version();
+        let done = v.checkpoint_if_due().unwrap().unwrap();
+        assert!(done.log > 1500, "no commit checkpointed: {done:?}");
+        assert_eq!(done.copied, done.log, "everything copied");
+        // The vault's own connection sees no change by another writer: no reload follows.
+        assert_eq!(data_version(), before);
+        assert!(v.checkpoint_if_due().is_none(), "once per interval");
+        v.record(
+            vec![name("fooBarBaz", "zqaaaaaa bebe bibi")],
+            &[],
+            &|_, _| vec![],
+        )
+        .unwrap();
+        assert_eq!(v.view().unwrap().entries().count(), 1, "it still writes");
+
+        let memory = Vault::open_in_memory().unwrap();
+        memory.defer_checkpoints().unwrap();
+        assert!(
+            memory.checkpoint_if_due().is_none(),
+            "nothing to checkpoint"
+        );
     }
 
     #[test]

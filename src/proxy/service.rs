@@ -48,6 +48,10 @@ impl State {
         scanner: Arc<crate::scan::Scanner>,
     ) -> anyhow::Result<State> {
         let client = upstream::build(settings.connect_timeout, &settings.ca_bundle)?;
+        // The audit writer checkpoints the WAL, so that no request's commit has to.
+        if let Err(e) = engine.vault().defer_checkpoints() {
+            tracing::warn!("WAL checkpoints stay on SQLite's default: {e}");
+        }
         let audit = audit::Writer::start(engine.vault().clone())
             .map_err(|e| anyhow::anyhow!("cannot start the audit writer thread: {e}"))?;
         let signed = Arc::new(SignedMemory::persistent(engine.vault().clone()));
