@@ -388,6 +388,105 @@ fn staged_scans_the_index_not_the_working_tree() {
     assert_eq!(json(&out)["secrets"][0]["file"], "src/deep/k.ts");
 }
 
+/// Many files named on the command line (as CI passes `git ls-files`) are scanned one per thread:
+/// the report holds every file's secrets, skips and errors, as a walk of the same files does.
+#[test]
+fn many_named_files_report_what_a_walk_of_them_reports() {
+    let dir = Dir::new();
+    let mut named = Vec::new();
+    for i in 0..60 {
+        let path = format!("src/m{i:02}.ts");
+        let body = if i % 7 == 0 {
+            format!("export const t{i} = \"{}\";\n", fake("ghp_{36}", 100 + i))
+        } else {
+            format!("export const n{i} = {i};\n")
+        };
+        dir.create(&path, body);
+        named.push(path);
+    }
+    let mut big = "x".repeat(5000);
+    big.push_str(&fake("ghp_{36}", 99));
+    dir.create("src/big.txt", big);
+    dir.create("src/blob.bin", [0u8, 1, 2, 3]);
+    named.extend(["src/big.txt".to_string(), "src/blob.bin".to_string()]);
+
+    let scan = |paths: &[&str]| {
+        let mut args = vec!["scan", "--format", "json", "--max-file-bytes", "4096"];
+        args.extend_from_slice(paths);
+        dir.run(&args)
+    };
+    let walked = scan(&["src"]);
+    let mut paths: Vec<&str> = named.iter().map(String::as_str).collect();
+    paths.push("src/missing.ts");
+    for threads in ["1", "4"] {
+        let mut with = vec!["--threads", threads];
+        with.extend_from_slice(&paths);
+        let out = scan(&with);
+        assert_eq!(code(&out), 1, "secrets found: {}", stderr(&out));
+        assert!(stderr(&out).contains("src/missing.ts"), "{}", stderr(&out));
+        let (v, w) = (json(&out), json(&walked));
+        assert_eq!(v["secrets"], w["secrets"], "{threads} threads");
+        assert_eq!(v["secrets"].as_array().unwrap().len(), 9);
+        assert_eq!(v["summary"]["files_scanned"], 60);
+        assert_eq!(v["summary"]["files_skipped"], 2);
+        assert_eq!(w["summary"]["files_scanned"], 60);
+    }
+}
+
+/// Staged blobs are read from git while earlier ones are scanned; one over `--max-file-bytes` is
+/// skipped (and never read into memory), the others all reported, with one thread or several.
+#[test]
+fn staged_files_are_all_scanned_and_oversized_ones_skipped() {
+    let dir = Dir::new();
+    dir.git_init();
+    for i in 0..30 {
+        let body = if i % 5 == 0 {
+            format!("k{i} = \"{}\"\n", fake("ghp_{36}", 200 + i))
+        } else {
+            format!("n{i} = {i}\n")
+        };
+        dir.create(&format!("pkg/f{i:02}.py"), body);
+    }
+    let mut big = "x".repeat(5000);
+    big.push_str(&fake("ghp_{36}", 299));
+    dir.create("pkg/big.txt", big);
+    assert!(dir.git(&["add", "pkg"]).status.success());
+    for threads in ["1", "3"] {
+        let out = dir.run(&[
+            "scan",
+            "--staged",
+            "--format",
+            "json",
+            "--max-file-bytes",
+            "4096",
+            "--threads",
+            threads,
+        ]);
+        assert_eq!(code(&out), 1, "{}", stderr(&out));
+        let v = json(&out);
+        let files: Vec<&str> = v["secrets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["file"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            files,
+            [
+                "pkg/f00.py",
+                "pkg/f05.py",
+                "pkg/f10.py",
+                "pkg/f15.py",
+                "pkg/f20.py",
+                "pkg/f25.py"
+            ],
+            "{threads} threads"
+        );
+        assert_eq!(v["summary"]["files_scanned"], 30);
+        assert_eq!(v["summary"]["files_skipped"], 1);
+    }
+}
+
 #[test]
 fn staged_outside_a_repository_is_an_error() {
     let dir = Dir::new();

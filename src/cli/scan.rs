@@ -97,8 +97,9 @@ pub fn run(ctx: &Context, args: ScanArgs) -> anyhow::Result<ExitCode> {
     scanner.identifiers = args.identifiers || (single_file && args.format != Format::Text);
     scanner.include_public = args.include_public;
     let mut errored = false;
+    let threads = args.threads.unwrap_or_else(crate::parallel::cores);
     let report = if args.staged {
-        scan::scan_staged(&scanner)?
+        scan::scan_staged(&scanner, threads)?
     } else if args.paths.len() == 1 && args.paths[0].as_os_str() == "-" {
         scan_stdin(&scanner)?
     } else {
@@ -117,7 +118,6 @@ pub fn run(ctx: &Context, args: ScanArgs) -> anyhow::Result<ExitCode> {
             r.finish();
             r
         } else {
-            let threads = args.threads.unwrap_or_else(crate::parallel::cores);
             // On stderr, so it never mixes with a JSON or SARIF report on stdout.
             let progress =
                 !args.no_progress && !ctx.global.quiet && std::io::stderr().is_terminal();

@@ -5,7 +5,7 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, mpsc};
+use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
 use ignore::{WalkBuilder, WalkState};
@@ -19,7 +19,7 @@ struct Counters {
     bytes: AtomicU64,
 }
 
-enum Msg {
+pub(super) enum Msg {
     File(FileOutcome),
     Skipped,
     Error(String),
@@ -36,77 +36,106 @@ pub fn scan_paths(
 ) -> Report {
     let started = Instant::now();
     let mut report = Report::default();
+    let threads = threads.max(1);
     // Files named on the command line are read directly: the walker's threads and its search
     // for ignore files up the tree cost more than scanning one file.
     let (files, dirs): (Vec<&PathBuf>, Vec<&PathBuf>) = paths.iter().partition(|p| !p.is_dir());
-    let mut buf = Vec::new();
-    // One file at a time: each may use every core, unless the user asked for one thread.
-    for f in files {
-        let msg = scan_file(scanner, f, &mut buf, threads != 1);
+    if let [file] = files[..]
+        && dirs.is_empty()
+    {
+        // One file may use every core, unless the user asked for one thread.
+        let msg = scan_file(scanner, file, &mut Vec::new(), threads != 1);
         collect(&mut report, msg, on_error);
-    }
-    if dirs.is_empty() {
         report.summary.elapsed = started.elapsed();
         report.finish();
         return report;
     }
     scanner.rules.prepare_for_bulk();
-    let mut builder = WalkBuilder::new(dirs[0]);
-    for p in &dirs[1..] {
-        builder.add(p);
-    }
-    builder
-        .hidden(false)
-        .git_ignore(true)
-        .git_global(true)
-        .git_exclude(true)
-        .ignore(true)
-        .parents(true)
-        .require_git(false)
-        .follow_links(false)
-        .threads(threads.max(1))
-        .filter_entry(|e| e.file_name() != ".git");
-    let walker = builder.build_parallel();
-
     let counters = Arc::new(Counters::default());
     let done = Arc::new(AtomicBool::new(false));
     let ticker = progress.then(|| spawn_progress(counters.clone(), done.clone()));
+    let count = |msg: &Msg| {
+        if let Msg::File(f) = msg {
+            counters.files.fetch_add(1, Ordering::Relaxed);
+            counters.bytes.fetch_add(f.bytes, Ordering::Relaxed);
+        }
+    };
 
-    let (tx, rx) = mpsc::channel::<Msg>();
-    std::thread::scope(|s| {
-        s.spawn(|| {
-            walker.run(|| {
-                let tx = tx.clone();
-                let counters = counters.clone();
-                let mut buf = Vec::with_capacity(64 * 1024);
-                Box::new(move |entry| {
-                    let entry = match entry {
-                        Ok(e) => e,
-                        Err(err) => {
-                            let _ = tx.send(Msg::Error(err.to_string()));
+    // Several files: one per thread, as the walker does (CI may name hundreds).
+    let fed: Result<(), std::convert::Infallible> = if files.is_empty() {
+        Ok(())
+    } else {
+        scan_fed(
+            threads,
+            |work| {
+                for f in files {
+                    if work.send(f).is_err() {
+                        break;
+                    }
+                }
+                Ok(())
+            },
+            |f, buf| {
+                let msg = scan_file(scanner, f, buf, false);
+                count(&msg);
+                msg
+            },
+            &mut report,
+            on_error,
+        )
+    };
+    let Ok(()) = fed;
+
+    if !dirs.is_empty() {
+        let mut builder = WalkBuilder::new(dirs[0]);
+        for p in &dirs[1..] {
+            builder.add(p);
+        }
+        builder
+            .hidden(false)
+            .git_ignore(true)
+            .git_global(true)
+            .git_exclude(true)
+            .ignore(true)
+            .parents(true)
+            .require_git(false)
+            .follow_links(false)
+            .threads(threads)
+            .filter_entry(|e| e.file_name() != ".git");
+        let walker = builder.build_parallel();
+        let (tx, rx) = mpsc::channel::<Msg>();
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                walker.run(|| {
+                    let tx = tx.clone();
+                    let count = &count;
+                    let mut buf = Vec::with_capacity(64 * 1024);
+                    Box::new(move |entry| {
+                        let entry = match entry {
+                            Ok(e) => e,
+                            Err(err) => {
+                                let _ = tx.send(Msg::Error(err.to_string()));
+                                return WalkState::Continue;
+                            }
+                        };
+                        if !entry.file_type().is_some_and(|t| t.is_file()) {
                             return WalkState::Continue;
                         }
-                    };
-                    if !entry.file_type().is_some_and(|t| t.is_file()) {
-                        return WalkState::Continue;
-                    }
-                    let msg = scan_file(scanner, entry.path(), &mut buf, false);
-                    if let Msg::File(f) = &msg {
-                        counters.files.fetch_add(1, Ordering::Relaxed);
-                        counters.bytes.fetch_add(f.bytes, Ordering::Relaxed);
-                    }
-                    if tx.send(msg).is_err() {
-                        return WalkState::Quit;
-                    }
-                    WalkState::Continue
-                })
+                        let msg = scan_file(scanner, entry.path(), &mut buf, false);
+                        count(&msg);
+                        if tx.send(msg).is_err() {
+                            return WalkState::Quit;
+                        }
+                        WalkState::Continue
+                    })
+                });
+                drop(tx);
             });
-            drop(tx);
+            for msg in rx {
+                collect(&mut report, msg, on_error);
+            }
         });
-        for msg in rx {
-            collect(&mut report, msg, on_error);
-        }
-    });
+    }
     done.store(true, Ordering::Relaxed);
     if let Some(t) = ticker {
         let _ = t.join();
@@ -114,6 +143,48 @@ pub fn scan_paths(
     report.summary.elapsed = started.elapsed();
     report.finish();
     report
+}
+
+/// Scans the items `feed` sends on `threads` threads and collects the outcomes on this thread as
+/// they finish (the report sorts them). `feed` runs on a thread of its own, since it may block on
+/// a pipe (`git cat-file`), and stays at most two items per thread ahead of the scans, so that
+/// blobs read ahead do not pile up in memory. Returns what `feed` returned, once every item it
+/// sent is collected.
+pub(super) fn scan_fed<T: Send, E: Send>(
+    threads: usize,
+    feed: impl FnOnce(&mpsc::SyncSender<T>) -> Result<(), E> + Send,
+    scan: impl Fn(T, &mut Vec<u8>) -> Msg + Sync,
+    report: &mut Report,
+    on_error: &mut dyn FnMut(&str),
+) -> Result<(), E> {
+    let threads = threads.max(1);
+    let (work_tx, work_rx) = mpsc::sync_channel::<T>(threads * 2);
+    let work_rx = Mutex::new(work_rx);
+    let (tx, rx) = mpsc::channel::<Msg>();
+    std::thread::scope(|s| {
+        let fed = s.spawn(move || feed(&work_tx));
+        for _ in 0..threads {
+            let tx = tx.clone();
+            let (work_rx, scan) = (&work_rx, &scan);
+            s.spawn(move || {
+                let mut buf = Vec::new();
+                loop {
+                    // The lock is held while waiting: the other threads queue behind it.
+                    let item = work_rx.lock().unwrap_or_else(|e| e.into_inner()).recv();
+                    let Ok(item) = item else { break };
+                    if tx.send(scan(item, &mut buf)).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(tx);
+        for msg in rx {
+            collect(report, msg, on_error);
+        }
+        fed.join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    })
 }
 
 fn collect(report: &mut Report, msg: Msg, on_error: &mut dyn FnMut(&str)) {
@@ -192,8 +263,46 @@ fn spawn_progress(counters: Arc<Counters>, done: Arc<AtomicBool>) -> std::thread
 
 #[cfg(test)]
 mod tests {
-    use super::display_path;
+    use super::{FileOutcome, Msg, Report, display_path, scan_fed};
     use std::path::Path;
+
+    /// Every item the feed sent is scanned once and collected, whatever the thread count, before
+    /// the feed's own error comes back.
+    #[test]
+    fn fed_items_are_all_collected_then_the_feed_s_error_returned() {
+        for threads in [1, 3] {
+            let mut report = Report::default();
+            let mut errors = Vec::new();
+            let fed = scan_fed(
+                threads,
+                |work| {
+                    for i in 0..100u64 {
+                        work.send(i).map_err(|_| "closed")?;
+                    }
+                    Err("git failed")
+                },
+                |i, _| match i % 10 {
+                    0 => Msg::Error(format!("e{i}")),
+                    1 => Msg::Skipped,
+                    _ => Msg::File(FileOutcome {
+                        bytes: i,
+                        ..FileOutcome::default()
+                    }),
+                },
+                &mut report,
+                &mut |e| errors.push(e.to_string()),
+            );
+            assert_eq!(fed, Err("git failed"));
+            assert_eq!(report.summary.files_scanned, 80, "{threads} threads");
+            assert_eq!(report.summary.files_skipped, 10);
+            assert_eq!(report.summary.files_errored, 10);
+            let bytes: u64 = (0..100).filter(|i| i % 10 > 1).sum();
+            assert_eq!(report.summary.bytes_scanned, bytes);
+            errors.sort();
+            assert_eq!(errors.len(), 10);
+            assert_eq!(errors[0], "e0");
+        }
+    }
 
     #[test]
     fn display_strips_dot_slash_only() {
