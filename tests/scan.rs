@@ -487,6 +487,50 @@ fn staged_files_are_all_scanned_and_oversized_ones_skipped() {
     }
 }
 
+/// A staged entry git cannot read (its object is missing) is an error naming the file, also when
+/// git still has more blobs to write than a pipe holds: the scan must not wait on it forever.
+#[test]
+fn an_unreadable_staged_blob_is_an_error_not_a_hang() {
+    let dir = Dir::new();
+    dir.git_init();
+    for i in 0..40 {
+        dir.create(
+            &format!("b/f{i:02}.txt"),
+            format!("{i} {}\n", "y".repeat(27_000)),
+        );
+    }
+    assert!(dir.git(&["add", "b"]).status.success());
+    let missing = "0123456789abcdef0123456789abcdef01234567";
+    let added = dir.git(&[
+        "update-index",
+        "--add",
+        "--info-only",
+        "--cacheinfo",
+        &format!("100644,{missing},a_missing.txt"),
+    ]);
+    assert!(added.status.success(), "{}", stderr(&added));
+    let mut child = dir
+        .cmd()
+        .args(["scan", "--staged"])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // A guard, not a speed check: the scan takes well under a second; a hang never ends.
+    let since = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if since.elapsed() > std::time::Duration::from_secs(120) {
+            let _ = child.kill();
+            panic!("pretense scan --staged hung on an unreadable blob");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(stderr(&out).contains("a_missing.txt"), "{}", stderr(&out));
+}
+
 #[test]
 fn staged_outside_a_repository_is_an_error() {
     let dir = Dir::new();

@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use anyhow::{Context, bail};
 
-use super::walk::{Msg, scan_fed};
+use super::walk::{BULK_MIN_BYTES, Msg, scan_fed};
 use super::{Report, Scanner};
 
 /// One staged blob: its repository path and object id.
@@ -95,38 +95,23 @@ pub fn scan_staged(scanner: &Scanner, threads: usize) -> anyhow::Result<Report> 
         Ok(())
     });
     let mut out = BufReader::new(child.stdout.take().context("git cat-file stdout")?);
+    let threads = threads.max(1);
     let alone = files.len() == 1 && threads != 1;
-    if files.len() > 1 {
-        scanner.rules.prepare_for_bulk();
-    }
     // Only reading a file can fail in a scan, and blobs are read here: nothing reaches this.
     let mut on_error = |e: &str| eprintln!("pretense: {e}");
     let read = scan_fed(
         threads,
         |work| -> anyhow::Result<()> {
-            let mut header = String::new();
+            let mut read_bytes = 0u64;
             for f in &files {
-                header.clear();
-                out.read_line(&mut header)?;
-                // "<oid> blob <size>"
-                let size: u64 = header
-                    .split_whitespace()
-                    .nth(2)
-                    .and_then(|s| s.parse().ok())
-                    .with_context(|| {
-                        format!("unexpected git cat-file header {header:?} for {}", f.path)
-                    })?;
-                let blob = if size > scanner.max_file_bytes {
-                    // Skipped unread: a blob this large never enters memory.
-                    std::io::copy(&mut (&mut out).take(size), &mut std::io::sink())?;
-                    None
-                } else {
-                    let mut blob = Vec::with_capacity(size as usize);
-                    (&mut out).take(size).read_to_end(&mut blob)?;
-                    Some(blob)
-                };
-                let mut newline = [0u8; 1];
-                out.read_exact(&mut newline)?;
+                let blob = read_blob(&mut out, scanner.max_file_bytes)
+                    .with_context(|| format!("reading {} from git cat-file", f.path))?;
+                read_bytes += blob.as_ref().map_or(0, |b| b.len() as u64);
+                // A commit of many files is a bulk scan: the prefilter that pays off then is
+                // built once this much has come (by this thread: the scans go on meanwhile).
+                if read_bytes >= BULK_MIN_BYTES {
+                    scanner.rules.prepare_for_bulk();
+                }
                 if work.send((f.path.as_str(), blob)).is_err() {
                     break;
                 }
@@ -140,10 +125,40 @@ pub fn scan_staged(scanner: &Scanner, threads: usize) -> anyhow::Result<Report> 
         &mut report,
         &mut on_error,
     );
+    // On an error git may still be writing blobs nobody reads: closing its output and killing it
+    // ends it, rather than leaving it (and the thread writing its ids) blocked on a full pipe.
+    drop(out);
+    if read.is_err() {
+        let _ = child.kill();
+    }
     let _ = feeder.join();
     let _ = child.wait();
     read?;
     report.summary.elapsed = started.elapsed();
     report.finish();
     Ok(report)
+}
+
+/// Reads one `git cat-file --batch` answer: the blob, or `None` when it is over `max` bytes
+/// (skipped unread: a blob that large never enters memory).
+fn read_blob(out: &mut impl BufRead, max: u64) -> anyhow::Result<Option<Vec<u8>>> {
+    let mut header = String::new();
+    out.read_line(&mut header)?;
+    // "<oid> blob <size>", or "<oid> missing"
+    let size: u64 = header
+        .split_whitespace()
+        .nth(2)
+        .and_then(|s| s.parse().ok())
+        .with_context(|| format!("unexpected header {:?}", header.trim_end()))?;
+    let blob = if size > max {
+        std::io::copy(&mut out.take(size), &mut std::io::sink())?;
+        None
+    } else {
+        let mut blob = Vec::with_capacity(size as usize);
+        out.take(size).read_to_end(&mut blob)?;
+        Some(blob)
+    };
+    let mut newline = [0u8; 1];
+    out.read_exact(&mut newline)?;
+    Ok(blob)
 }

@@ -46,110 +46,124 @@ pub fn scan_paths(
         // One file may use every core, unless the user asked for one thread.
         let msg = scan_file(scanner, file, &mut Vec::new(), threads != 1);
         collect(&mut report, msg, on_error);
-        report.summary.elapsed = started.elapsed();
-        report.finish();
-        return report;
-    }
-    scanner.rules.prepare_for_bulk();
-    let counters = Arc::new(Counters::default());
-    let done = Arc::new(AtomicBool::new(false));
-    let ticker = progress.then(|| spawn_progress(counters.clone(), done.clone()));
-    let count = |msg: &Msg| {
-        if let Msg::File(f) = msg {
-            counters.files.fetch_add(1, Ordering::Relaxed);
-            counters.bytes.fetch_add(f.bytes, Ordering::Relaxed);
-        }
-    };
-
-    // Several files: one per thread, as the walker does (CI may name hundreds).
-    let fed: Result<(), std::convert::Infallible> = if files.is_empty() {
-        Ok(())
     } else {
-        scan_fed(
-            threads,
-            |work| {
-                for f in files {
-                    if work.send(f).is_err() {
-                        break;
-                    }
-                }
-                Ok(())
-            },
-            |f, buf| {
-                let msg = scan_file(scanner, f, buf, false);
-                count(&msg);
-                msg
-            },
-            &mut report,
-            on_error,
-        )
-    };
-    let Ok(()) = fed;
-
-    if !dirs.is_empty() {
-        let mut builder = WalkBuilder::new(dirs[0]);
-        for p in &dirs[1..] {
-            builder.add(p);
+        let named_bytes: u64 = files
+            .iter()
+            .filter_map(|f| f.metadata().ok())
+            .map(|m| m.len())
+            .sum();
+        if !dirs.is_empty() || named_bytes >= BULK_MIN_BYTES {
+            scanner.rules.prepare_for_bulk();
         }
-        builder
-            .hidden(false)
-            .git_ignore(true)
-            .git_global(true)
-            .git_exclude(true)
-            .ignore(true)
-            .parents(true)
-            .require_git(false)
-            .follow_links(false)
-            .threads(threads)
-            .filter_entry(|e| e.file_name() != ".git");
-        let walker = builder.build_parallel();
-        let (tx, rx) = mpsc::channel::<Msg>();
-        std::thread::scope(|s| {
-            s.spawn(|| {
-                walker.run(|| {
-                    let tx = tx.clone();
-                    let count = &count;
-                    let mut buf = Vec::with_capacity(64 * 1024);
-                    Box::new(move |entry| {
-                        let entry = match entry {
-                            Ok(e) => e,
-                            Err(err) => {
-                                let _ = tx.send(Msg::Error(err.to_string()));
-                                return WalkState::Continue;
-                            }
-                        };
-                        if !entry.file_type().is_some_and(|t| t.is_file()) {
-                            return WalkState::Continue;
-                        }
-                        let msg = scan_file(scanner, entry.path(), &mut buf, false);
-                        count(&msg);
-                        if tx.send(msg).is_err() {
-                            return WalkState::Quit;
-                        }
-                        WalkState::Continue
-                    })
-                });
-                drop(tx);
-            });
-            for msg in rx {
-                collect(&mut report, msg, on_error);
-            }
-        });
-    }
-    done.store(true, Ordering::Relaxed);
-    if let Some(t) = ticker {
-        let _ = t.join();
+        let counters = Arc::new(Counters::default());
+        let ticker = progress.then(|| Ticker::start(counters.clone()));
+        if !files.is_empty() {
+            scan_named(scanner, &files, threads, &counters, &mut report, on_error);
+        }
+        if !dirs.is_empty() {
+            walk_dirs(scanner, &dirs, threads, &counters, &mut report, on_error);
+        }
+        drop(ticker);
     }
     report.summary.elapsed = started.elapsed();
     report.finish();
     report
 }
 
+/// Below this much text, building the rules' bulk prefilter (10-20 ms) costs more than it saves:
+/// a pre-commit hook scans a few small files.
+pub(super) const BULK_MIN_BYTES: u64 = 4 << 20;
+
+/// Several files named on the command line, one per thread, as the walker does (CI may name
+/// hundreds).
+fn scan_named(
+    scanner: &Scanner,
+    files: &[&PathBuf],
+    threads: usize,
+    counters: &Counters,
+    report: &mut Report,
+    on_error: &mut dyn FnMut(&str),
+) {
+    let fed = scan_fed::<_, std::convert::Infallible>(
+        threads,
+        |work| {
+            for f in files {
+                if work.send(*f).is_err() {
+                    break;
+                }
+            }
+            Ok(())
+        },
+        |f, buf| counters.count(scan_file(scanner, f, buf, false)),
+        report,
+        on_error,
+    );
+    let Ok(()) = fed;
+}
+
+/// Walks `dirs` with `ignore`'s parallel walker, one file per thread.
+fn walk_dirs(
+    scanner: &Scanner,
+    dirs: &[&PathBuf],
+    threads: usize,
+    counters: &Counters,
+    report: &mut Report,
+    on_error: &mut dyn FnMut(&str),
+) {
+    let mut builder = WalkBuilder::new(dirs[0]);
+    for p in &dirs[1..] {
+        builder.add(p);
+    }
+    builder
+        .hidden(false)
+        .git_ignore(true)
+        .git_global(true)
+        .git_exclude(true)
+        .ignore(true)
+        .parents(true)
+        .require_git(false)
+        .follow_links(false)
+        .threads(threads)
+        .filter_entry(|e| e.file_name() != ".git");
+    let walker = builder.build_parallel();
+    let (tx, rx) = mpsc::channel::<Msg>();
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            walker.run(|| {
+                let tx = tx.clone();
+                let mut buf = Vec::with_capacity(64 * 1024);
+                Box::new(move |entry| {
+                    let entry = match entry {
+                        Ok(e) => e,
+                        Err(err) => {
+                            let _ = tx.send(Msg::Error(err.to_string()));
+                            return WalkState::Continue;
+                        }
+                    };
+                    if !entry.file_type().is_some_and(|t| t.is_file()) {
+                        return WalkState::Continue;
+                    }
+                    let msg = counters.count(scan_file(scanner, entry.path(), &mut buf, false));
+                    if tx.send(msg).is_err() {
+                        return WalkState::Quit;
+                    }
+                    WalkState::Continue
+                })
+            });
+            drop(tx);
+        });
+        for msg in rx {
+            collect(report, msg, on_error);
+        }
+    });
+}
+
 /// Scans the items `feed` sends on `threads` threads and collects the outcomes on this thread as
 /// they finish (the report sorts them). `feed` runs on a thread of its own, since it may block on
-/// a pipe (`git cat-file`), and stays at most two items per thread ahead of the scans, so that
-/// blobs read ahead do not pile up in memory. Returns what `feed` returned, once every item it
-/// sent is collected.
+/// a pipe (`git cat-file`), and gets at most `threads` items ahead of the scans: blobs read ahead
+/// wait in memory. Returns what `feed` returned, once every item it sent is collected. A scan
+/// that panics ends its thread; once none is left, `feed`'s sends fail rather than block, and the
+/// panic is raised here.
 pub(super) fn scan_fed<T: Send, E: Send>(
     threads: usize,
     feed: impl FnOnce(&mpsc::SyncSender<T>) -> Result<(), E> + Send,
@@ -158,14 +172,14 @@ pub(super) fn scan_fed<T: Send, E: Send>(
     on_error: &mut dyn FnMut(&str),
 ) -> Result<(), E> {
     let threads = threads.max(1);
-    let (work_tx, work_rx) = mpsc::sync_channel::<T>(threads * 2);
-    let work_rx = Mutex::new(work_rx);
+    let (work_tx, work_rx) = mpsc::sync_channel::<T>(threads);
+    // Owned by the scanning threads only: when the last one ends, the queue closes.
+    let work_rx = Arc::new(Mutex::new(work_rx));
     let (tx, rx) = mpsc::channel::<Msg>();
     std::thread::scope(|s| {
         let fed = s.spawn(move || feed(&work_tx));
         for _ in 0..threads {
-            let tx = tx.clone();
-            let (work_rx, scan) = (&work_rx, &scan);
+            let (tx, work_rx, scan) = (tx.clone(), work_rx.clone(), &scan);
             s.spawn(move || {
                 let mut buf = Vec::new();
                 loop {
@@ -178,7 +192,7 @@ pub(super) fn scan_fed<T: Send, E: Send>(
                 }
             });
         }
-        drop(tx);
+        drop((tx, work_rx));
         for msg in rx {
             collect(report, msg, on_error);
         }
@@ -235,30 +249,81 @@ fn display_path(path: &Path) -> String {
     }
 }
 
-fn spawn_progress(counters: Arc<Counters>, done: Arc<AtomicBool>) -> std::thread::JoinHandle<()> {
-    std::thread::spawn(move || {
-        // Short scans finish before the bar would be worth drawing.
-        std::thread::sleep(Duration::from_millis(200));
-        if done.load(Ordering::Relaxed) {
-            return;
+impl Counters {
+    /// Counts a scanned file's bytes for the progress bar; hands the outcome on.
+    fn count(&self, msg: Msg) -> Msg {
+        if let Msg::File(f) = &msg {
+            self.files.fetch_add(1, Ordering::Relaxed);
+            self.bytes.fetch_add(f.bytes, Ordering::Relaxed);
         }
-        let bar = indicatif::ProgressBar::new_spinner();
-        bar.set_style(
-            indicatif::ProgressStyle::with_template("{spinner} scanning… {msg} ({elapsed})")
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
-        );
-        while !done.load(Ordering::Relaxed) {
-            let files = counters.files.load(Ordering::Relaxed);
-            let bytes = counters.bytes.load(Ordering::Relaxed);
-            bar.set_message(format!(
-                "{files} files, {}",
-                super::report::human_bytes(bytes)
-            ));
-            bar.tick();
-            std::thread::sleep(Duration::from_millis(80));
+        msg
+    }
+}
+
+/// The progress spinner on stderr, drawn from a thread of its own once a scan has run for
+/// [`TICKER_DELAY`]; dropping it stops it at once, so a short scan never waits for the delay.
+struct Ticker {
+    done: Arc<AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+/// Short scans finish before the spinner would be worth drawing.
+const TICKER_DELAY: Duration = Duration::from_millis(200);
+
+impl Ticker {
+    fn start(counters: Arc<Counters>) -> Ticker {
+        let done = Arc::new(AtomicBool::new(false));
+        let stop = done.clone();
+        // Woken early by `drop`; `park_timeout` may also return early on its own, hence the loops.
+        let wait = move |d: Duration| {
+            let until = Instant::now() + d;
+            while !stop.load(Ordering::Acquire) {
+                let left = until.saturating_duration_since(Instant::now());
+                if left.is_zero() {
+                    return true;
+                }
+                std::thread::park_timeout(left);
+            }
+            false
+        };
+        let thread = std::thread::spawn(move || {
+            if !wait(TICKER_DELAY) {
+                return;
+            }
+            let bar = indicatif::ProgressBar::new_spinner();
+            bar.set_style(
+                indicatif::ProgressStyle::with_template("{spinner} scanning… {msg} ({elapsed})")
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+            );
+            loop {
+                let files = counters.files.load(Ordering::Relaxed);
+                let bytes = counters.bytes.load(Ordering::Relaxed);
+                bar.set_message(format!(
+                    "{files} files, {}",
+                    super::report::human_bytes(bytes)
+                ));
+                bar.tick();
+                if !wait(Duration::from_millis(80)) {
+                    break;
+                }
+            }
+            bar.finish_and_clear();
+        });
+        Ticker {
+            done,
+            thread: Some(thread),
         }
-        bar.finish_and_clear();
-    })
+    }
+}
+
+impl Drop for Ticker {
+    fn drop(&mut self) {
+        self.done.store(true, Ordering::Release);
+        if let Some(t) = self.thread.take() {
+            t.thread().unpark();
+            let _ = t.join();
+        }
+    }
 }
 
 #[cfg(test)]
@@ -301,6 +366,32 @@ mod tests {
             errors.sort();
             assert_eq!(errors.len(), 10);
             assert_eq!(errors[0], "e0");
+        }
+    }
+
+    /// A scan that panics ends its thread; with none left, the feed's sends fail instead of
+    /// blocking, and the panic reaches the caller (the process exits rather than hangs).
+    #[test]
+    fn a_panicking_scan_is_raised_not_a_hang() {
+        for threads in [1, 2] {
+            let outcome = std::panic::catch_unwind(|| {
+                let mut report = Report::default();
+                scan_fed::<u32, ()>(
+                    threads,
+                    |work| {
+                        for i in 0..1000 {
+                            if work.send(i).is_err() {
+                                break;
+                            }
+                        }
+                        Ok(())
+                    },
+                    |_, _| panic!("a bug in a scan"),
+                    &mut report,
+                    &mut |_| {},
+                )
+            });
+            assert!(outcome.is_err(), "{threads} threads: the panic is raised");
         }
     }
 
