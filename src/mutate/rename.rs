@@ -460,7 +460,8 @@ mod tests {
                 r#"log("done\nzqbokamiFuti")"#,
             ),
             (r#"C:\reconcileLedger.ts"#, r#"C:\zqbokamiFuti.ts"#),
-            (r#"x\\nreconcileLedger"#, r#"x\\nreconcileLedger"#),
+            // `\\n`: code's `\n` encoded once more (a tool call's JSON arguments).
+            (r#"x\\nreconcileLedger"#, r#"x\\nzqbokamiFuti"#),
         ] {
             let mut out = Vec::new();
             known.rename(

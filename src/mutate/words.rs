@@ -49,19 +49,14 @@ pub fn token_at(text: &[u8], at: usize) -> Option<Range<usize>> {
     Some(start..end)
 }
 
-/// How many bytes at `start` belong to a backslash escape rather than to a word: the `n` of `\n`
-/// in a string literal or in JSON text, or `u00e9` of `\u00e9`. Without this, `"\nreconcile"`
-/// would hold the token `nreconcile`. Only escapes after an odd run of backslashes count.
+/// How many bytes at `start` may belong to a backslash escape rather than to a word: the `n` of
+/// `\n` in a string literal or in JSON text, or `u00e9` of `\u00e9`. Without this, `"\nreconcile"`
+/// would hold the token `nreconcile`. After any run of backslashes, odd or even: text encoded once
+/// more (code in a tool call's JSON arguments, a JSON string quoted in code) writes the code's `\n`
+/// as `\\n`. Callers that match names also try the token as written when its escape-less form
+/// finds nothing (`C:\\reconcile.ts`), so a run that was no escape costs nothing.
 pub fn escape_skip(text: &[u8], start: usize) -> usize {
     if start == 0 || text[start - 1] != b'\\' {
-        return 0;
-    }
-    let run = text[..start]
-        .iter()
-        .rev()
-        .take_while(|&&b| b == b'\\')
-        .count();
-    if run % 2 == 0 {
         return 0;
     }
     let digits = |max: usize, ok: fn(&u8) -> bool| {
@@ -279,7 +274,11 @@ mod tests {
                 .unwrap()
         };
         assert_eq!(escape_skip(t, at("nfoo")), 1);
-        assert_eq!(escape_skip(t, at("nbar")), 0, "escaped backslash");
+        assert_eq!(
+            escape_skip(t, at("nbar")),
+            1,
+            "`\\\\n`: the `\\n` of code encoded once more"
+        );
         assert_eq!(escape_skip(t, at("u00e9")), 5);
         assert_eq!(escape_skip(t, at("x41")), 3);
         assert_eq!(escape_skip(t, at("q")), 0, "not an escape letter");

@@ -1202,3 +1202,39 @@ fn names_another_process_stored_first_replace_the_request_s_own() {
     let next = here.redact(&[input()]).unwrap().texts[0].clone();
     assert_eq!(String::from_utf8(next).unwrap(), theirs);
 }
+
+/// Code quoted once more — a tool call's JSON arguments, or an answer's text echoed into them —
+/// writes the code's `\n` as `\\n`: the name after it is still renamed (it leaked before), the
+/// egress check sees it, and the replacement comes back in either encoding.
+#[test]
+fn names_after_an_escape_in_code_quoted_once_more() {
+    let e = engine();
+    let code =
+        "function reconcileLedgerEntries(): void {}\nconsole.log(\"\\nreconcileLedgerEntries\");\n";
+    let arguments = serde_json::json!({ "code": code }).to_string();
+    assert!(
+        arguments.contains(r#"\\nreconcileLedgerEntries"#),
+        "{arguments}"
+    );
+    let inputs = [
+        Input {
+            text: code.as_bytes(),
+            lang: lang::from_name("typescript"),
+            path: None,
+        },
+        Input::text(&arguments),
+    ];
+    let r = e.redact(&inputs).unwrap();
+    let [plain, quoted] = [0, 1].map(|i| String::from_utf8(r.texts[i].clone()).unwrap());
+    for out in [&plain, &quoted] {
+        assert!(!out.to_lowercase().contains("reconcile"), "{out}");
+        assert_eq!(r.egress_violation(out), None);
+    }
+    assert_eq!(e.restore(Some(&r), &quoted), arguments);
+    assert_eq!(e.restore(Some(&r), &plain), code);
+    // The answer's text echoed into a tool call's arguments: encoded once more on the way back.
+    let echoed = serde_json::json!({ "code": plain }).to_string();
+    assert_eq!(e.restore(Some(&r), &echoed), arguments);
+    // The egress check finds the name after `\\n` too, were a path to miss it.
+    assert!(r.egress_violation(&arguments).is_some());
+}
