@@ -96,7 +96,20 @@ impl Detector {
     }
 
     /// Every PII value in `text`, sorted, without overlaps (earlier categories win ties).
+    /// Searched with escapes' letters blanked: the `n` of `"\n10.0.0.7"` would otherwise glue to
+    /// the address (missed), and the `t` of `"\tbob@example.com"` to the email (taken in).
     pub fn find(&self, text: &[u8]) -> Vec<(Range<usize>, Kind)> {
+        match super::words::blank_escapes(text) {
+            Some((copy, blanked)) => {
+                let mut found = self.find_in(&copy);
+                found.retain(|(r, _)| !blanked.iter().any(|b| b.start < r.end && r.start < b.end));
+                found
+            }
+            None => self.find_in(text),
+        }
+    }
+
+    fn find_in(&self, text: &[u8]) -> Vec<(Range<usize>, Kind)> {
         let p = patterns();
         let mut out = Vec::new();
         if self.email && memchr::memchr(b'@', text).is_some() {
@@ -396,6 +409,23 @@ mod tests {
     }
 
     const FOUND: &[(&str, &str, Kind)] = &[
+        // After an escape: its letter is neither glued on nor in the way.
+        (r#"A = "\n10.23.45.67""#, "10.23.45.67", Kind::Ip),
+        (
+            r#"C = "\tbob@corp-example.com""#,
+            "bob@corp-example.com",
+            Kind::Email,
+        ),
+        (
+            r#"B = "\t4111 1111 1111 1111""#,
+            "4111 1111 1111 1111",
+            Kind::Card,
+        ),
+        (
+            r#"{"s": "\\nalice@acme-corp.io"}"#,
+            "alice@acme-corp.io",
+            Kind::Email,
+        ),
         (
             "mail alice.smith@acme-corp.io now",
             "alice.smith@acme-corp.io",

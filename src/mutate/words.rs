@@ -77,6 +77,31 @@ pub fn escape_skip(text: &[u8], start: usize) -> usize {
     .min(text.len() - start)
 }
 
+/// `text` with the letters of its escapes blanked (`"\nbob@example.com"` → `"\ bob@example.com"`),
+/// the same length, and where they were; `None` when it holds no escape. For pattern searches
+/// that want a word boundary before a value: the escape's letter would glue to the value (see
+/// [`escape_skip`] for what counts).
+pub fn blank_escapes(text: &[u8]) -> Option<(Vec<u8>, Vec<Range<usize>>)> {
+    let mut blanked = Vec::new();
+    for i in memchr::memchr_iter(b'\\', text) {
+        let skip = match text.get(i + 1) {
+            Some(&b) if is_token_byte(b) => escape_skip(text, i + 1),
+            _ => 0,
+        };
+        if skip > 0 {
+            blanked.push(i + 1..i + 1 + skip);
+        }
+    }
+    if blanked.is_empty() {
+        return None;
+    }
+    let mut copy = text.to_vec();
+    for b in &blanked {
+        copy[b.clone()].fill(b' ');
+    }
+    Some((copy, blanked))
+}
+
 /// The casing of one word; replacement words copy it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Shape {

@@ -195,6 +195,16 @@ pub struct Finding {
     pub span: Range<usize>,
 }
 
+/// Whether the token holding `at` starts with an escape's letter that ends right at `at`
+/// (`\nghp_…`: the keyword `ghp_` follows the escape `\n`).
+fn follows_escape(text: &[u8], at: usize) -> bool {
+    let mut start = at;
+    while start > 0 && crate::mutate::words::is_token_byte(text[start - 1]) {
+        start -= 1;
+    }
+    start < at && start + crate::mutate::words::escape_skip(text, start) == at
+}
+
 /// The most text (all its windows together) that a rule searches without a lazy DFA. A lazy DFA
 /// needs a reverse NFA, a quarter of the cost of compiling a big rule; the bounded backtracker
 /// needs only the forward NFA but costs thousands of instructions per byte on a big rule. The two
@@ -347,6 +357,54 @@ impl RuleSet {
     /// [`RuleSet::find`], also running the rules for keys that are public by design when
     /// `public` is set.
     pub fn find_with(&self, text: &[u8], public: bool) -> Vec<Finding> {
+        let mut escaped = Vec::new();
+        let found = self.find_in(text, public, Some(&mut escaped));
+        if escaped.is_empty() {
+            return found;
+        }
+        self.find_after_escapes(text, public, found, &escaped)
+    }
+
+    /// A secret right after an escape (`"…\nghp_…"`, the second of two values in one string of
+    /// code or JSON) has a word letter before it, which the rules' leading `\b` rejects, and
+    /// went out as it was. The lines where a keyword follows an escape are searched again with
+    /// the escapes' letters blanked (same length, so the spans hold); what that finds beside
+    /// `found` is added.
+    fn find_after_escapes(
+        &self,
+        text: &[u8],
+        public: bool,
+        mut found: Vec<Finding>,
+        lines: &[Range<usize>],
+    ) -> Vec<Finding> {
+        let overlaps = |a: &Range<usize>, b: &Range<usize>| a.start < b.end && b.start < a.end;
+        for line in lines {
+            let Some((copy, blanked)) = crate::mutate::words::blank_escapes(&text[line.clone()])
+            else {
+                continue;
+            };
+            for f in self.find_in(&copy, public, None) {
+                let span = f.span.start + line.start..f.span.end + line.start;
+                if blanked.iter().any(|b| overlaps(b, &f.span))
+                    || found.iter().any(|g| overlaps(&g.span, &span))
+                {
+                    continue;
+                }
+                found.push(Finding { rule: f.rule, span });
+            }
+        }
+        found.sort_by_key(|f| f.span.start);
+        found
+    }
+
+    /// [`RuleSet::find_with`] without the second look after escapes; `escaped` collects the
+    /// lines that need it.
+    fn find_in(
+        &self,
+        text: &[u8],
+        public: bool,
+        mut escaped: Option<&mut Vec<Range<usize>>>,
+    ) -> Vec<Finding> {
         let mut triggered: Vec<Option<Vec<Range<usize>>>> = vec![None; self.rules.len()];
         // Keywords never span lines, so hits on the line just computed reuse its bounds: without
         // this, a minified bundle (one multi-megabyte line, thousands of hits) is quadratic.
@@ -360,6 +418,12 @@ impl RuleSet {
         for m in prefilter.find_overlapping_iter(hay) {
             if !(line.start <= m.start() && m.end() <= line.end) {
                 line = line_bounds(text, m.start(), m.end());
+            }
+            if let Some(lines) = escaped.as_deref_mut()
+                && follows_escape(text, m.start())
+                && lines.last() != Some(&line)
+            {
+                lines.push(line.clone());
             }
             let window = line.clone();
             for &r in &self.keyword_rules[m.pattern().as_usize()] {

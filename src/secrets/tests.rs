@@ -857,3 +857,30 @@ fn one_rule(regex: &str, keyword: &str) -> RuleSet {
     );
     RuleSet::parse(&src, "mine.toml").unwrap()
 }
+
+/// A secret right after an escape (`\n`, `\t`, also written `\\n` in text encoded once more) is
+/// found like one after a space: the letter of the escape is not part of a word before it.
+#[test]
+fn secrets_right_after_an_escape_are_found() {
+    let set = RuleSet::builtin();
+    let a = sample::expand("ghp_{36}", 31).unwrap();
+    let b = sample::expand("ghp_{36}", 32).unwrap();
+    let k = sample::expand("AKIA{16:upper}", 33).unwrap();
+    let l = sample::expand("AKIA{16:upper}", 34).unwrap();
+    for (text, wanted) in [
+        (format!("TOKENS = \"{a}\\n{b}\"\n"), vec![&a, &b]),
+        (format!("KEYS = \"{k}\\t{l}\"\n"), vec![&k, &l]),
+        (format!("x = \"\\n{b}\"\n"), vec![&b]),
+        (
+            format!("{{\"code\": \"x = \\\"\\\\n{b}\\\"\"}}\n"),
+            vec![&b],
+        ),
+    ] {
+        let found: Vec<&str> = set
+            .find(text.as_bytes())
+            .iter()
+            .map(|f| std::str::from_utf8(&text.as_bytes()[f.span.clone()]).unwrap())
+            .collect();
+        assert_eq!(found, wanted, "{text}");
+    }
+}
