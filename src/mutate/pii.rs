@@ -426,6 +426,9 @@ mod tests {
             "alice@acme-corp.io",
             Kind::Email,
         ),
+        // A share path: `\\1` is no escape.
+        (r#"open \\10.0.0.7\share"#, "10.0.0.7", Kind::Ip),
+        (r#"open \\192.168.1.20\share"#, "192.168.1.20", Kind::Ip),
         (
             "mail alice.smith@acme-corp.io now",
             "alice.smith@acme-corp.io",

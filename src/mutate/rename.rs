@@ -408,8 +408,8 @@ mod tests {
         }
     }
 
-    /// A cut between the two backslashes of `\\n`: the second one is escaped, so the token
-    /// after it is matched as written, whichever part it falls in.
+    /// A cut between the two backslashes of `\\n`: the token after them is matched the same way
+    /// (without the escape letter first), whichever part it falls in.
     #[test]
     fn a_cut_inside_an_escape_sees_the_whole_escape() {
         let mut known = KnownNames::default();

@@ -54,7 +54,8 @@ pub fn token_at(text: &[u8], at: usize) -> Option<Range<usize>> {
 /// would hold the token `nreconcile`. After any run of backslashes, odd or even: text encoded once
 /// more (code in a tool call's JSON arguments, a JSON string quoted in code) writes the code's `\n`
 /// as `\\n`. Callers that match names also try the token as written when its escape-less form
-/// finds nothing (`C:\\reconcile.ts`), so a run that was no escape costs nothing.
+/// finds nothing (`C:\\reconcile.ts`); a run that was no escape may then rename a shorter name
+/// inside the token (`\\addEntry` renames `entry` when both are known), which still restores.
 pub fn escape_skip(text: &[u8], start: usize) -> usize {
     if start == 0 || text[start - 1] != b'\\' {
         return 0;
@@ -77,15 +78,18 @@ pub fn escape_skip(text: &[u8], start: usize) -> usize {
     .min(text.len() - start)
 }
 
-/// `text` with the letters of its escapes blanked (`"\nbob@example.com"` → `"\ bob@example.com"`),
-/// the same length, and where they were; `None` when it holds no escape. For pattern searches
-/// that want a word boundary before a value: the escape's letter would glue to the value (see
-/// [`escape_skip`] for what counts).
+/// `text` with the letters of its one-letter escapes blanked (`"\nbob@example.com"` →
+/// `"\ bob@example.com"`), the same length, and where they were; `None` when it holds none. For
+/// pattern searches that want a word boundary before a value, which the escape's letter would
+/// glue to. Escapes with digits (`\101`, `\x41`, `\u00e9`) are left alone: `\\10.0.0.7\share`
+/// is a path to an address, not an escape.
 pub fn blank_escapes(text: &[u8]) -> Option<(Vec<u8>, Vec<Range<usize>>)> {
     let mut blanked = Vec::new();
     for i in memchr::memchr_iter(b'\\', text) {
         let skip = match text.get(i + 1) {
-            Some(&b) if is_token_byte(b) => escape_skip(text, i + 1),
+            Some(&b) if b.is_ascii_alphabetic() && !matches!(b, b'u' | b'U' | b'x') => {
+                escape_skip(text, i + 1)
+            }
             _ => 0,
         };
         if skip > 0 {

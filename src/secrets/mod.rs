@@ -195,14 +195,14 @@ pub struct Finding {
     pub span: Range<usize>,
 }
 
-/// Whether the token holding `at` starts with an escape's letter that ends right at `at`
-/// (`\nghp_…`: the keyword `ghp_` follows the escape `\n`).
+/// Whether an escape ends right at `at` (`\nghp_…`: the keyword `ghp_` follows the escape
+/// `\n`). Only the few bytes an escape can span are looked at: a keyword deep inside a long token
+/// (a hex blob) costs no walk back to its start.
 fn follows_escape(text: &[u8], at: usize) -> bool {
-    let mut start = at;
-    while start > 0 && crate::mutate::words::is_token_byte(text[start - 1]) {
-        start -= 1;
-    }
-    start < at && start + crate::mutate::words::escape_skip(text, start) == at
+    // The longest escape after its backslash: `U` and eight hex digits.
+    (1..=9).any(|k| {
+        at > k && text[at - k - 1] == b'\\' && crate::mutate::words::escape_skip(text, at - k) == k
+    })
 }
 
 /// The most text (all its windows together) that a rule searches without a lazy DFA. A lazy DFA
