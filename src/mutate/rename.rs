@@ -167,10 +167,13 @@ impl Layers<'_> {
             // A token glued to an escape (`\nreconcile`) is matched without the escape letter
             // first, and as written only if that finds nothing (`C:\reconcile.ts`): restore and
             // the egress check use the same rule, so the two directions agree.
+            // Not as written when the escape-less token was pretense's own output (`\nzqbokami…`):
+            // read with the escape letter glued on, its marker would no longer stop the search.
             let skip = words::escape_skip(text, tok.start);
             let before = out.len();
+            let mut own_output = false;
             if tok.start + skip < tok.end {
-                self.match_token(
+                own_output = self.match_token(
                     text,
                     tok.start + skip..tok.end,
                     &mut ranges,
@@ -178,7 +181,7 @@ impl Layers<'_> {
                     &mut out,
                 );
             }
-            if out.len() == before && skip > 0 {
+            if out.len() == before && skip > 0 && !own_output {
                 self.match_token(text, tok.clone(), &mut ranges, &mut buf, &mut out);
             }
         }
@@ -190,6 +193,8 @@ impl Layers<'_> {
         !self.find(text).is_empty()
     }
 
+    /// Matches one token's words; returns whether it met pretense's own output in it (a
+    /// replacement or a placeholder).
     fn match_token(
         &self,
         text: &[u8],
@@ -197,7 +202,8 @@ impl Layers<'_> {
         ranges: &mut Vec<Range<usize>>,
         buf: &mut String,
         out: &mut Vec<Match>,
-    ) {
+    ) -> bool {
+        let mut own_output = false;
         let token = &text[tok.clone()];
         words::split(token, ranges);
         let mut w = 0;
@@ -207,7 +213,7 @@ impl Layers<'_> {
             // the word `card`), or a replacement, whose later pseudo-words (`rate`, `node`) can be
             // real words. A replacement starts with a `zq` word and runs to the end of its token.
             if word.len() > 2 && word[..2].eq_ignore_ascii_case(super::naming::MARKER.as_bytes()) {
-                break;
+                return true;
             }
             if let Some(len) = token[ranges[w].start..]
                 .starts_with(super::naming::PLACEHOLDER_PREFIX.as_bytes())
@@ -218,6 +224,7 @@ impl Layers<'_> {
                 while w < ranges.len() && ranges[w].start < end {
                     w += 1;
                 }
+                own_output = true;
                 continue;
             }
             let lower_first = word[0].to_ascii_lowercase();
@@ -263,6 +270,7 @@ impl Layers<'_> {
                 None => w += 1,
             }
         }
+        own_output
     }
 
     /// Like [`KnownNames::rename`], across layers.
@@ -358,6 +366,22 @@ mod tests {
         known.occurring(text.as_bytes(), &mut occ);
         occ.sort();
         assert_eq!(occ, [a, b, c]);
+    }
+
+    /// A replacement or placeholder right after an escape is not read again with the escape's
+    /// letter glued on (`nzqbokami` is no marker), which would rename a real word inside it.
+    #[test]
+    fn pretense_output_after_an_escape_is_never_matched() {
+        let mut known = KnownNames::default();
+        known.add(w("rate"));
+        known.add(w("card"));
+        for text in [
+            r"x\nzqbokamiRate",
+            r"x\\nzqbokamiRate",
+            r"x\tPRETENSE_CARD_1a2b3c4d",
+        ] {
+            assert_eq!(Layers(&[&known]).find(text.as_bytes()), [], "{text}");
+        }
     }
 
     #[test]
