@@ -69,9 +69,10 @@ pub fn escape_skip(text: &[u8], start: usize) -> usize {
     };
     match text[start] {
         b'n' | b't' | b'r' | b'b' | b'f' | b'v' | b'a' | b'e' => 1,
-        b'u' => 1 + digits(4, u8::is_ascii_hexdigit),
-        b'U' => 1 + digits(8, u8::is_ascii_hexdigit),
-        b'x' => 1 + digits(2, u8::is_ascii_hexdigit),
+        // Without their hex digits these are no escapes (`C:\\Users\\userShard`).
+        b'u' if digits(4, u8::is_ascii_hexdigit) == 4 => 5,
+        b'U' if digits(8, u8::is_ascii_hexdigit) == 8 => 9,
+        b'x' if digits(2, u8::is_ascii_hexdigit) > 0 => 1 + digits(2, u8::is_ascii_hexdigit),
         b'0'..=b'7' => 1 + digits(2, |b| (b'0'..=b'7').contains(b)),
         _ => 0,
     }
@@ -311,6 +312,10 @@ mod tests {
         assert_eq!(escape_skip(t, at("u00e9")), 5);
         assert_eq!(escape_skip(t, at("x41")), 3);
         assert_eq!(escape_skip(t, at("q")), 0, "not an escape letter");
+        let p = br"C:\Users\xyz \U0001F600";
+        assert_eq!(escape_skip(p, 3), 0, "`\\U` without eight hex digits");
+        assert_eq!(escape_skip(p, 9), 0, "`\\x` without a hex digit");
+        assert_eq!(escape_skip(p, 14), 9);
         assert_eq!(escape_skip(t, 0), 0);
     }
 

@@ -1238,3 +1238,23 @@ fn names_after_an_escape_in_code_quoted_once_more() {
     // The egress check finds the name after `\\n` too, were a path to miss it.
     assert!(r.egress_violation(&arguments).is_some());
 }
+
+/// `\u` is an escape only with its four hex digits (`\x` with one or two, `\U` with eight):
+/// `\userShard…` (a Windows path, `C:\Users\userShard…`) is read as written, and both known
+/// names in it are renamed (a later turn was refused by the egress check before).
+#[test]
+fn a_backslash_u_without_hex_digits_is_no_escape() {
+    let e = engine();
+    redact_one(&e, "let UserShard = 1;\n", Some("typescript"));
+    redact_one(&e, "let idQuota = 1;\n", Some("typescript"));
+    for text in [
+        r"\userShardIdQuota",
+        r"C:\Users\userShardIdQuota\x",
+        r"\xyzUserShard",
+    ] {
+        let (out, r) = redact_one(&e, text, None);
+        assert!(!out.to_lowercase().contains("shard"), "{text} -> {out}");
+        assert_eq!(r.egress_violation(&out), None);
+        assert_eq!(e.restore(Some(&r), &out), text);
+    }
+}
