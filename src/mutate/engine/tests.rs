@@ -1258,3 +1258,22 @@ fn a_backslash_u_without_hex_digits_is_no_escape() {
         assert_eq!(e.restore(Some(&r), &out), text);
     }
 }
+
+/// A compound of two known names after a real escape (`\tundraShardIdQuota`: the escape's letter
+/// starts the token) is renamed where it matches, passes the egress check and restores.
+#[test]
+fn a_compound_after_an_escape_passes_the_egress_check() {
+    let e = engine();
+    redact_one(&e, "let UserShard = 1;\n", Some("typescript"));
+    redact_one(&e, "let idQuota = 1;\n", Some("typescript"));
+    for text in [
+        r"\tundraShardIdQuota",
+        r"\nodeShardIdQuota",
+        r"\refreshShardIdQuota",
+    ] {
+        let (out, r) = redact_one(&e, text, None);
+        assert!(!out.contains("IdQuota"), "{text} -> {out}");
+        assert_eq!(r.egress_violation(&out), None, "{text} -> {out}");
+        assert_eq!(e.restore(Some(&r), &out), text);
+    }
+}
