@@ -1239,41 +1239,46 @@ fn names_after_an_escape_in_code_quoted_once_more() {
     assert!(r.egress_violation(&arguments).is_some());
 }
 
+/// An engine that learned `UserShard` and `idQuota` in earlier turns; each of `texts` is then
+/// redacted alone, checked to hide `hidden` (case-insensitive), to pass the egress check and to
+/// restore.
+fn redacts_after_user_shard_and_id_quota(texts: &[&str], hidden: &str) {
+    let e = engine();
+    redact_one(&e, "let UserShard = 1;\n", Some("typescript"));
+    redact_one(&e, "let idQuota = 1;\n", Some("typescript"));
+    for text in texts {
+        let (out, r) = redact_one(&e, text, None);
+        assert!(!out.to_lowercase().contains(hidden), "{text} -> {out}");
+        assert_eq!(r.egress_violation(&out), None, "{text} -> {out}");
+        assert_eq!(e.restore(Some(&r), &out), *text);
+    }
+}
+
 /// `\u` is an escape only with its four hex digits (`\x` with one or two, `\U` with eight):
 /// `\userShard…` (a Windows path, `C:\Users\userShard…`) is read as written, and both known
 /// names in it are renamed (a later turn was refused by the egress check before).
 #[test]
 fn a_backslash_u_without_hex_digits_is_no_escape() {
-    let e = engine();
-    redact_one(&e, "let UserShard = 1;\n", Some("typescript"));
-    redact_one(&e, "let idQuota = 1;\n", Some("typescript"));
-    for text in [
-        r"\userShardIdQuota",
-        r"C:\Users\userShardIdQuota\x",
-        r"\xyzUserShard",
-    ] {
-        let (out, r) = redact_one(&e, text, None);
-        assert!(!out.to_lowercase().contains("shard"), "{text} -> {out}");
-        assert_eq!(r.egress_violation(&out), None);
-        assert_eq!(e.restore(Some(&r), &out), text);
-    }
+    redacts_after_user_shard_and_id_quota(
+        &[
+            r"\userShardIdQuota",
+            r"C:\Users\userShardIdQuota\x",
+            r"\xyzUserShard",
+        ],
+        "shard",
+    );
 }
 
 /// A compound of two known names after a real escape (`\tundraShardIdQuota`: the escape's letter
 /// starts the token) is renamed where it matches, passes the egress check and restores.
 #[test]
 fn a_compound_after_an_escape_passes_the_egress_check() {
-    let e = engine();
-    redact_one(&e, "let UserShard = 1;\n", Some("typescript"));
-    redact_one(&e, "let idQuota = 1;\n", Some("typescript"));
-    for text in [
-        r"\tundraShardIdQuota",
-        r"\nodeShardIdQuota",
-        r"\refreshShardIdQuota",
-    ] {
-        let (out, r) = redact_one(&e, text, None);
-        assert!(!out.contains("IdQuota"), "{text} -> {out}");
-        assert_eq!(r.egress_violation(&out), None, "{text} -> {out}");
-        assert_eq!(e.restore(Some(&r), &out), text);
-    }
+    redacts_after_user_shard_and_id_quota(
+        &[
+            r"\tundraShardIdQuota",
+            r"\nodeShardIdQuota",
+            r"\refreshShardIdQuota",
+        ],
+        "idquota",
+    );
 }
