@@ -39,7 +39,19 @@ pub fn scan_paths(
     let threads = threads.max(1);
     // Files named on the command line are read directly: the walker's threads and its search
     // for ignore files up the tree cost more than scanning one file.
-    let (files, dirs): (Vec<&PathBuf>, Vec<&PathBuf>) = paths.iter().partition(|p| !p.is_dir());
+    // One look at each path: whether it is a directory, and how much text the files hold.
+    let (mut files, mut dirs, mut named_bytes) = (Vec::new(), Vec::new(), 0u64);
+    for p in paths {
+        match p.metadata() {
+            Ok(m) if m.is_dir() => dirs.push(p),
+            Ok(m) => {
+                named_bytes += m.len();
+                files.push(p);
+            }
+            // Reported when the scan opens it.
+            Err(_) => files.push(p),
+        }
+    }
     if let [file] = files[..]
         && dirs.is_empty()
     {
@@ -47,11 +59,6 @@ pub fn scan_paths(
         let msg = scan_file(scanner, file, &mut Vec::new(), threads != 1);
         collect(&mut report, msg, on_error);
     } else {
-        let named_bytes: u64 = files
-            .iter()
-            .filter_map(|f| f.metadata().ok())
-            .map(|m| m.len())
-            .sum();
         if !dirs.is_empty() || named_bytes >= BULK_MIN_BYTES {
             scanner.rules.prepare_for_bulk();
         }
