@@ -110,6 +110,9 @@ pub struct Redaction {
     /// index of the output and the first words of those names: the name search needs only the
     /// tokens that hold one.
     kept: rustc_hash::FxHashMap<u64, KeptFrom>,
+    /// Outputs this request rendered from a text searched whole for names (by hash), with that
+    /// text: the egress check searches only their tokens the rewrite changed.
+    rendered: FxHashMap<u64, RenderedFrom>,
     /// Hashes of the strings the egress check searched for names in this request.
     searched: Mutex<FxHashSet<u64>>,
     /// The memos this rewrite used or made, marked verified once the request passes egress.
@@ -151,7 +154,10 @@ impl Redaction {
                 _ => Names::All,
             },
             (None, None) if self.reused.get(&hash).is_some_and(|o| same(o)) => Names::None,
-            (None, None) => Names::All,
+            (None, None) => match self.rendered.get(&hash) {
+                Some((output, input, held)) if same(output) => Names::Rendered(input, held),
+                _ => Names::All,
+            },
         };
         if !matches!(names, Names::None) {
             self.searched
@@ -205,6 +211,10 @@ struct Egress {
 /// An output that passed the egress check, and a finder of the first words of names learned since.
 type PatchedFrom = (Arc<Vec<u8>>, Arc<AhoCorasick>);
 
+/// An output rendered by this request, the text it was rendered from, and where the tokens of
+/// that text in which the rewrite found names start.
+type RenderedFrom = (Arc<Vec<u8>>, Arc<[u8]>, Vec<usize>);
+
 /// An output that passed the egress check, its word index, and the hashes of the first words of
 /// names learned since.
 type KeptFrom = (Arc<Vec<u8>>, Arc<OnceLock<WordIndex>>, Arc<[u64]>);
@@ -217,6 +227,7 @@ struct Rendered {
     egress_values: Vec<(Vec<u8>, &'static str)>,
     memos: Vec<(usize, Arc<Memo>)>,
     patched: Vec<(u64, PatchedFrom)>,
+    rendered: Vec<(u64, RenderedFrom)>,
 }
 
 /// Where the egress check searches for names.
@@ -230,6 +241,13 @@ enum Names<'a> {
     /// The tokens of an earlier output, which passed and is unchanged, that hold one of the first
     /// words of the names learned since (by the output's word index and the words' hashes).
     Holding(&'a WordIndex, &'a [u64]),
+    /// The tokens that differ from the text this request rendered the output from, and those in
+    /// the place of its tokens where the rewrite found names (starting at these offsets of the
+    /// text). The rewrite searched every token of that text, outside protected spans, with the
+    /// same names: any other token, the same between the same separators (so with the same
+    /// escape before it), holds none. The tokens searched are where a renaming or a placeholder
+    /// could have gone wrong, a name left in place included.
+    Rendered(&'a [u8], &'a [usize]),
 }
 
 impl Egress {
@@ -246,6 +264,7 @@ impl Egress {
             Names::Holding(index, firsts) => {
                 Some(Some(index.tokens_holding(firsts.iter().copied())))
             }
+            Names::Rendered(input, held) => Some(changed_or_held_tokens(text, input, held)),
         };
         if let Some(tokens) = tokens {
             let mut layers = self.view.known_layers();
@@ -280,10 +299,25 @@ impl Egress {
 /// The outputs are mostly equal: equal runs are skipped at memory-compare speed, and only the
 /// token (or separator) around each difference is read.
 fn changed_tokens(new: &[u8], old: &[u8]) -> Option<Vec<Range<usize>>> {
+    changed_or_held_tokens(new, old, &[])
+}
+
+/// [`changed_tokens`], and the tokens of `new` in the place of the tokens of `old` that start at
+/// `held` (sorted), changed or not.
+fn changed_or_held_tokens(new: &[u8], old: &[u8], held: &[usize]) -> Option<Vec<Range<usize>>> {
     let (mut a, mut b) = (0, 0);
     let mut changed = Vec::new();
+    let mut held = held.iter().copied().peekable();
     loop {
-        let same = common_prefix_len(&new[a..], &old[b..]);
+        while held.next_if(|&h| h < b).is_some() {}
+        let mut same = common_prefix_len(&new[a..], &old[b..]);
+        // An equal run stops at a held token: it is taken as a difference (a token start, so
+        // the step back below stays there).
+        if let Some(&h) = held.peek()
+            && h < b + same
+        {
+            same = h - b;
+        }
         if a + same == new.len() && b + same == old.len() {
             return Some(changed);
         }
@@ -305,7 +339,7 @@ fn changed_tokens(new: &[u8], old: &[u8]) -> Option<Vec<Range<usize>>> {
             return None;
         }
         let (end_a, end_b) = (run(new, sep_a, true), run(old, sep_b, true));
-        if new[sep_a..end_a] != old[sep_b..end_b] {
+        if new[sep_a..end_a] != old[sep_b..end_b] || held.peek() == Some(&sep_b) {
             changed.push(sep_a..end_a);
         }
         if (end_a, end_b) == (a, b) {
@@ -709,6 +743,8 @@ impl Engine {
         let mut patched_from: Vec<Option<PatchedFrom>> = vec![None; inputs.len()];
         let mut patched: rustc_hash::FxHashMap<u64, PatchedFrom> = Default::default();
         let mut kept: rustc_hash::FxHashMap<u64, KeptFrom> = Default::default();
+        // Texts whose matches come from a search of all their tokens (not a memo's).
+        let mut searched_whole = vec![false; inputs.len()];
         let mut occurring: Vec<(usize, usize)> = Vec::new();
         let mut seen_pairs: FxHashSet<(usize, usize)> = FxHashSet::default();
         for (i, a) in analyses.iter().enumerate() {
@@ -865,6 +901,7 @@ impl Engine {
                 }
                 _ => {
                     stale_words[i] = None;
+                    searched_whole[i] = true;
                     find_matches(text, &protected[i], layers, &wanted)
                 }
             };
@@ -1000,6 +1037,7 @@ impl Engine {
             let mut texts = Vec::with_capacity(inputs.len());
             let mut memos: Vec<(usize, Arc<Memo>)> = Vec::new();
             let mut patched: Vec<(u64, PatchedFrom)> = Vec::new();
+            let mut rendered: Vec<(u64, RenderedFrom)> = Vec::new();
             for i in 0..analyses.len() {
                 let text = inputs[i].text;
                 let mut out = Vec::with_capacity(text.len() + 64);
@@ -1107,6 +1145,16 @@ impl Engine {
                         if let Some(old) = patched_from[i].clone() {
                             patched.push((memo.hash, old));
                         }
+                        if searched_whole[i] {
+                            let mut held: Vec<usize> = matches[i]
+                                .iter()
+                                .filter_map(|m| words::token_at(text, m.words[0].start))
+                                .map(|t| t.start)
+                                .collect();
+                            held.dedup();
+                            rendered
+                                .push((memo.hash, (memo.output.clone(), Arc::from(text), held)));
+                        }
                         memos.push((i, Arc::new(memo)));
                         texts.push(out);
                     }
@@ -1118,6 +1166,7 @@ impl Engine {
                 egress_values,
                 memos,
                 patched,
+                rendered,
             }
         };
         // The vault's write (a SQLite transaction) and the rewrite go side by side when the
@@ -1162,6 +1211,7 @@ impl Engine {
             egress_values,
             memos,
             patched: patched_here,
+            rendered,
         } = match early {
             Some(rendered) if !changed => rendered,
             _ => render(&request_repl, &literal_repl),
@@ -1227,6 +1277,7 @@ impl Engine {
             reused: reused_hashes,
             patched,
             kept,
+            rendered: rendered.into_iter().collect(),
             searched: Mutex::default(),
             memo_of: used_memos
                 .iter()

@@ -450,11 +450,12 @@ fn changed_tokens_are_found_only_between_the_same_separators() {
 }
 
 proptest::proptest! {
-    /// The fast comparison agrees with comparing token by token.
+    /// The fast comparison agrees with comparing token by token, held tokens included.
     #[test]
     fn changed_tokens_agrees_with_a_token_by_token_comparison(
         old in "[ab_ ,\\\\]{0,40}",
         edits in proptest::collection::vec((0usize..40, "[ab_ ,]{0,3}"), 0..4),
+        hold in proptest::collection::vec(proptest::bool::ANY, 1..12),
     ) {
         let mut new = old.clone();
         for (at, with) in edits {
@@ -462,6 +463,11 @@ proptest::proptest! {
             new.replace_range(at..(at + 1).min(new.len()), &with);
         }
         let (new, old) = (new.as_bytes(), old.as_bytes());
+        let held: Vec<usize> = words::tokens(old)
+            .enumerate()
+            .filter(|(i, _)| hold[i % hold.len()])
+            .map(|(_, t)| t.start)
+            .collect();
         let slow = {
             let (mut x, mut y) = (words::tokens(new), words::tokens(old));
             let (mut ea, mut eb) = (0, 0);
@@ -473,7 +479,7 @@ proptest::proptest! {
                         if new[ea..p.start] != old[eb..q.start] {
                             break None;
                         }
-                        if new[p.clone()] != old[q.clone()] {
+                        if new[p.clone()] != old[q.clone()] || held.contains(&q.start) {
                             changed.push(p.clone());
                         }
                         (ea, eb) = (p.end, q.end);
@@ -482,7 +488,10 @@ proptest::proptest! {
                 }
             }
         };
-        let fast = changed_tokens(new, old);
+        let fast = changed_or_held_tokens(new, old, &held);
+        if held.is_empty() {
+            proptest::prop_assert_eq!(&fast, &changed_tokens(new, old));
+        }
         // Where the token sequences align, both name the same tokens. Where they do not, the fast
         // one may still answer: it names every token that is not an equal token between equal
         // separators, which is all the name search needs.
@@ -686,6 +695,64 @@ fn egress_searches_the_changed_tokens_of_a_patched_output() {
     );
     // Any other output is searched whole.
     assert_eq!(r2.egress_violation(&leaked), Some("identifier"));
+}
+
+/// An output rendered by this request is searched only in the tokens the rewrite changed: the
+/// same verdicts as a search of every token, and a name put back into a changed token is found.
+#[test]
+fn egress_searches_the_changed_tokens_of_an_output_rendered_here() {
+    let e = engine();
+    let key = sample::expand("ghp_{36}", 73).unwrap();
+    let code = format!(
+        "function reconcileInvoices(ledgerRows) {{\n  const token = \"{key}\";\n  return ledgerRows;\n}}\n"
+    );
+    let text = format!(
+        "Why does reconcileInvoices drop ledgerRows?\n```ts\n{code}```\nSee \\nreconcileInvoices and C:\\ledgerRows too."
+    );
+    let r = e.redact(&[Input::text(&text)]).unwrap();
+    let out = String::from_utf8(r.texts[0].clone()).unwrap();
+    assert!(
+        !out.contains("reconcile") && !out.contains("ledger") && !out.contains(&key),
+        "{out}"
+    );
+    let (output, input, held) = &r.rendered[&output_hash(out.as_bytes())];
+    assert_eq!(output.as_slice(), out.as_bytes());
+    assert_eq!(&input[..], text.as_bytes());
+    assert!(held.len() >= 6, "{held:?}");
+    assert_eq!(
+        r.egress.check(out.as_bytes(), Names::Rendered(input, held)),
+        None
+    );
+    assert_eq!(r.egress.check(out.as_bytes(), Names::All), None);
+    assert_eq!(r.egress_violation(&out), None);
+    // A name back in a token the rewrite changed: found, although the token is then what it was
+    // in the text (the rewrite's bug of leaving a name in place).
+    let replaced = out
+        .split(|c: char| !c.is_ascii_alphanumeric() && c != '_')
+        .find(|w| w.starts_with("zq") && !text.contains(*w))
+        .unwrap()
+        .to_string();
+    let leaked = out.replacen(&replaced, "reconcileInvoices", 1);
+    assert_eq!(
+        r.egress
+            .check(leaked.as_bytes(), Names::Rendered(input, held)),
+        Some("identifier")
+    );
+    // Without the tokens where names were found, that leak would pass: they are what finds it.
+    assert_eq!(
+        r.egress
+            .check(leaked.as_bytes(), Names::Rendered(input, &[])),
+        None
+    );
+    // The shortcut holds for the rendered output only: the text it came from, whose tokens all
+    // look unchanged against itself (so only its secret, a value always looked for, would be
+    // found), is searched whole, as is any other string.
+    assert_eq!(
+        r.egress.check(text.as_bytes(), Names::Rendered(input, &[])),
+        Some("secret")
+    );
+    assert_eq!(r.egress_violation(&text), Some("identifier"));
+    assert_eq!(r.egress_violation(&leaked), Some("identifier"));
 }
 
 #[test]
