@@ -42,20 +42,19 @@ pub fn code_segments<'a>(text: &'a str, hint: Option<&'static Lang>) -> Vec<Code
 fn segment_unhinted<'a>(text: &'a str, out: &mut Vec<CodeSegment<'a>>) {
     let mut prose_start = 0;
     let mut pos = 0;
-    while pos < text.len() {
-        let line_end = text[pos..].find('\n').map_or(text.len(), |i| pos + i + 1);
-        let line = &text[pos..line_end];
+    while let Some((line_start, line_end)) = next_line_with(text, pos, b'`', b'~') {
+        let line = &text[line_start..line_end];
         if let Some((fence_char, fence_len, info)) = fence_open(line) {
-            prose(&text[prose_start..pos], out);
+            prose(&text[prose_start..line_start], out);
             // The block runs to the closing fence (same character, at least as long) or the end.
             let body_start = line_end;
             let mut p = body_start;
             let mut body_end = text.len();
             let mut after = text.len();
-            while p < text.len() {
-                let e = text[p..].find('\n').map_or(text.len(), |i| p + i + 1);
-                if fence_close(&text[p..e], fence_char, fence_len) {
-                    body_end = p;
+            let c = fence_char as u8;
+            while let Some((s, e)) = next_line_with(text, p, c, c) {
+                if fence_close(&text[s..e], fence_char, fence_len) {
+                    body_end = s;
                     after = e;
                     break;
                 }
@@ -76,6 +75,24 @@ fn segment_unhinted<'a>(text: &'a str, out: &mut Vec<CodeSegment<'a>>) {
         pos = line_end;
     }
     prose(&text[prose_start..], out);
+}
+
+/// The next line from `from` (a line start) whose first byte after at most three spaces is `a` or
+/// `b`, as (start, end past its newline): only such a line can open or close a fence, and jumping
+/// between the bytes that may start one reads a long code block at memory-search speed rather
+/// than line by line.
+fn next_line_with(text: &str, mut from: usize, a: u8, b: u8) -> Option<(usize, usize)> {
+    let bytes = text.as_bytes();
+    loop {
+        let at = from + memchr::memchr2(a, b, &bytes[from..])?;
+        // `from` is a line start, so the line holding `at` starts there or later.
+        let start = memchr::memrchr(b'\n', &bytes[from..at]).map_or(from, |i| from + i + 1);
+        let end = memchr::memchr(b'\n', &bytes[at..]).map_or(bytes.len(), |i| at + i + 1);
+        if at - start <= 3 && bytes[start..at].iter().all(|&c| c == b' ') {
+            return Some((start, end));
+        }
+        from = end;
+    }
 }
 
 /// Prose may still hold unfenced code: paragraphs that detect as code are parsed, and consecutive
@@ -192,6 +209,10 @@ pub fn strip_line_numbers(text: &str) -> Cow<'_, str> {
         lines += 1;
         if number_prefix(line).is_some() {
             numbered += 1;
+        } else if lines - numbered > 40 {
+            // Stripping needs four numbered lines for each other one, in at most 200: past 40
+            // others it cannot happen (code without numbers stops here, not 200 lines on).
+            return Cow::Borrowed(text);
         }
     }
     if lines == 0 || numbered * 10 < lines * 8 {
@@ -236,6 +257,102 @@ mod tests {
         assert!(fence_close("```\n", '`', 3));
         assert!(!fence_close("```ts\n", '`', 3));
         assert!(!fence_close("``\n", '`', 3));
+    }
+
+    /// The segmenting of the release before, line by line: the reference for the jumps.
+    fn segment_line_by_line<'a>(text: &'a str, out: &mut Vec<CodeSegment<'a>>) {
+        let mut prose_start = 0;
+        let mut pos = 0;
+        while pos < text.len() {
+            let line_end = text[pos..].find('\n').map_or(text.len(), |i| pos + i + 1);
+            let line = &text[pos..line_end];
+            if let Some((fence_char, fence_len, info)) = fence_open(line) {
+                prose(&text[prose_start..pos], out);
+                let body_start = line_end;
+                let mut p = body_start;
+                let mut body_end = text.len();
+                let mut after = text.len();
+                while p < text.len() {
+                    let e = text[p..].find('\n').map_or(text.len(), |i| p + i + 1);
+                    if fence_close(&text[p..e], fence_char, fence_len) {
+                        body_end = p;
+                        after = e;
+                        break;
+                    }
+                    p = e;
+                }
+                let body = &text[body_start..body_end];
+                if let Some(lang) = lang::from_name(info).or_else(|| lang::detect(body)) {
+                    out.push(CodeSegment {
+                        lang,
+                        code: Cow::Borrowed(body),
+                    });
+                }
+                pos = after;
+                prose_start = after;
+                continue;
+            }
+            pos = line_end;
+        }
+        prose(&text[prose_start..], out);
+    }
+
+    fn spans(segments: &[CodeSegment<'_>]) -> Vec<(&'static str, String)> {
+        segments
+            .iter()
+            .map(|s| (s.lang.name, s.code.to_string()))
+            .collect()
+    }
+
+    proptest::proptest! {
+        /// Fences found by jumping between backticks and tildes are the fences found line by line.
+        #[test]
+        fn fences_found_by_jumps_are_those_read_line_by_line(
+            lines in proptest::collection::vec(
+                "( {0,4})(```|~~~|````|``|~|`)?(ts|python|go| x`)?( ?)(let a = 1;|def f(): pass|`t`|~)?",
+                0..14,
+            ),
+            ends in proptest::collection::vec(proptest::bool::ANY, 1..4),
+        ) {
+            let mut text = String::new();
+            for (i, l) in lines.iter().enumerate() {
+                text.push_str(l);
+                if ends[i % ends.len()] || i + 1 < lines.len() {
+                    text.push('\n');
+                }
+            }
+            let (mut fast, mut slow) = (Vec::new(), Vec::new());
+            segment_unhinted(&text, &mut fast);
+            segment_line_by_line(&text, &mut slow);
+            proptest::prop_assert_eq!(spans(&fast), spans(&slow), "{:?}", text);
+        }
+    }
+
+    #[test]
+    fn line_numbers_are_stripped_at_four_numbered_lines_for_each_other() {
+        let text = |others: usize, numbered: usize| {
+            let mut t = "y = 2\n".repeat(others);
+            for i in 1..=numbered {
+                t.push_str(&format!("{i:>6}\tx = {i}\n"));
+            }
+            t
+        };
+        // The first 200 lines are sampled; the unnumbered ones come first, where the count of
+        // them alone may end the sampling.
+        assert!(matches!(strip_line_numbers(&text(40, 160)), Cow::Owned(_)));
+        assert!(matches!(
+            strip_line_numbers(&text(41, 159)),
+            Cow::Borrowed(_)
+        ));
+        assert!(matches!(
+            strip_line_numbers(&text(41, 400)),
+            Cow::Borrowed(_)
+        ));
+        assert!(matches!(strip_line_numbers(&text(10, 40)), Cow::Owned(_)));
+        assert!(matches!(
+            strip_line_numbers(&text(11, 40)),
+            Cow::Borrowed(_)
+        ));
     }
 
     #[test]
