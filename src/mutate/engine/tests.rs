@@ -741,18 +741,47 @@ fn egress_searches_the_changed_tokens_of_an_output_rendered_here() {
     // Without the tokens where names were found, that leak would pass: they are what finds it.
     assert_eq!(
         r.egress
-            .check(leaked.as_bytes(), Names::Rendered(input, &[])),
+            .search(leaked.as_bytes(), Names::Rendered(input, &[])),
         None
     );
     // The shortcut holds for the rendered output only: the text it came from, whose tokens all
     // look unchanged against itself (so only its secret, a value always looked for, would be
     // found), is searched whole, as is any other string.
     assert_eq!(
-        r.egress.check(text.as_bytes(), Names::Rendered(input, &[])),
+        r.egress
+            .search(text.as_bytes(), Names::Rendered(input, &[])),
         Some("secret")
     );
     assert_eq!(r.egress_violation(&text), Some("identifier"));
     assert_eq!(r.egress_violation(&leaked), Some("identifier"));
+}
+
+/// Names glued to or right after protected spans (a secret, an email), after escapes: the
+/// shortcut of a rendered output gives the verdict of a search of every token (checked inside the
+/// egress check in tests), and none survives.
+#[test]
+fn rendered_outputs_with_names_next_to_protected_spans_pass_as_a_whole_search_would() {
+    let e = engine();
+    let key = sample::expand("ghp_{36}", 74).unwrap();
+    let code = "function reconcileInvoices(ledgerRows) { return ledgerRows; }\n";
+    let texts = [
+        format!("```ts\n{code}```\n\"{key}\"reconcileInvoices and {key}.ledgerRows"),
+        format!("```ts\n{code}```\nx={key}\\nreconcileInvoices \\\\ledgerRows"),
+        format!(
+            "```ts\n{code}```\nmail ledger.rows@reconcile-invoices.com or reconcileInvoices@acme.io"
+        ),
+        format!("```ts\n{code}```\n`{key}`ledgerRows\\\\nreconcileInvoices"),
+    ];
+    let mut shortcuts = 0;
+    for text in &texts {
+        let r = e.redact(&[Input::text(text)]).unwrap();
+        let out = String::from_utf8(r.texts[0].clone()).unwrap();
+        assert!(!out.contains(&key), "{out}");
+        shortcuts += usize::from(r.rendered.contains_key(&output_hash(out.as_bytes())));
+        assert_eq!(r.egress_violation(&out), None, "{text} -> {out}");
+        assert_eq!(e.restore(Some(&r), &out), *text);
+    }
+    assert_eq!(shortcuts, texts.len(), "each output took the shortcut");
 }
 
 #[test]
