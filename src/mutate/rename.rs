@@ -16,16 +16,28 @@ use super::words::{self, Shape};
 pub struct KnownNames {
     names: Vec<Vec<String>>,
     index: FxHashMap<Vec<String>, usize>,
-    /// First word → names starting with it, longest first.
-    by_first: FxHashMap<String, Vec<usize>>,
-    /// A cheap filter on (first byte, length) of first words, so that most words of a text are
-    /// rejected without hashing them (64 words of bits once the first name is added).
+    /// First word (by [`word_hash`]) → names starting with it, longest first. A text's word is
+    /// hashed once, lowercased on the fly, for every layer: no lowercase copy, no string hashed
+    /// per layer. Hashes may collide: the first word is compared too.
+    by_first: FxHashMap<u64, Vec<usize>>,
+    /// One bit per first word's hash (`FILTER_BITS` of them once the first name is added): most
+    /// words of a text that start no name of this layer are rejected without a map lookup.
     filter: Vec<u64>,
 }
 
-fn filter_slot(first: u8, len: usize) -> (usize, u64) {
-    let h = (first as usize).wrapping_mul(31) ^ len.min(63);
-    let bit = h & 4095;
+const FILTER_BITS: usize = 1 << 14;
+
+/// The hash of a word's lowercase bytes (FxHash's step, per byte).
+#[inline]
+fn word_hash(word: &[u8]) -> u64 {
+    word.iter().fold(0u64, |h, &b| {
+        (h.rotate_left(5) ^ u64::from(b.to_ascii_lowercase()))
+            .wrapping_mul(0x51_7c_c1_b7_27_22_0a_95)
+    })
+}
+
+fn filter_slot(hash: u64) -> (usize, u64) {
+    let bit = (hash >> 50) as usize & (FILTER_BITS - 1);
     (bit / 64, 1u64 << (bit % 64))
 }
 
@@ -36,10 +48,10 @@ impl KnownNames {
             return id;
         }
         let id = self.names.len();
-        let first = words[0].clone();
-        let (i, bit) = filter_slot(first.as_bytes()[0], first.len());
+        let first = word_hash(words[0].as_bytes());
+        let (i, bit) = filter_slot(first);
         if self.filter.is_empty() {
-            self.filter = vec![0; 64];
+            self.filter = vec![0; FILTER_BITS / 64];
         }
         self.filter[i] |= bit;
         self.index.insert(words.clone(), id);
@@ -67,8 +79,8 @@ impl KnownNames {
         self.names.is_empty()
     }
 
-    fn may_start(&self, lower_first: u8, len: usize) -> bool {
-        let (i, bit) = filter_slot(lower_first, len);
+    fn may_start(&self, hash: u64) -> bool {
+        let (i, bit) = filter_slot(hash);
         self.filter.get(i).is_some_and(|f| f & bit != 0)
     }
 
@@ -162,7 +174,6 @@ impl Layers<'_> {
     ) -> Vec<Match> {
         let mut out = Vec::new();
         let mut ranges = Vec::new();
-        let mut buf = String::new();
         for tok in tokens {
             // A token glued to an escape (`\nreconcile`) is matched without the escape letter
             // first, and as written only if that finds nothing (`C:\reconcile.ts`): restore and
@@ -173,16 +184,11 @@ impl Layers<'_> {
             let before = out.len();
             let mut own_output = false;
             if tok.start + skip < tok.end {
-                own_output = self.match_token(
-                    text,
-                    tok.start + skip..tok.end,
-                    &mut ranges,
-                    &mut buf,
-                    &mut out,
-                );
+                own_output =
+                    self.match_token(text, tok.start + skip..tok.end, &mut ranges, &mut out);
             }
             if out.len() == before && skip > 0 && !own_output {
-                self.match_token(text, tok.clone(), &mut ranges, &mut buf, &mut out);
+                self.match_token(text, tok.clone(), &mut ranges, &mut out);
             }
         }
         out
@@ -200,7 +206,6 @@ impl Layers<'_> {
         text: &[u8],
         tok: Range<usize>,
         ranges: &mut Vec<Range<usize>>,
-        buf: &mut String,
         out: &mut Vec<Match>,
     ) -> bool {
         let mut own_output = false;
@@ -227,16 +232,13 @@ impl Layers<'_> {
                 own_output = true;
                 continue;
             }
-            let lower_first = word[0].to_ascii_lowercase();
-            if !self.0.iter().any(|k| k.may_start(lower_first, word.len())) {
-                w += 1;
-                continue;
-            }
-            buf.clear();
-            buf.extend(word.iter().map(|b| b.to_ascii_lowercase() as char));
+            let hash = word_hash(word);
             let mut best: Option<(usize, usize, usize)> = None;
             for (layer, known) in self.0.iter().enumerate() {
-                let Some(cands) = known.by_first.get(buf.as_str()) else {
+                if !known.may_start(hash) {
+                    continue;
+                }
+                let Some(cands) = known.by_first.get(&hash) else {
                     continue;
                 };
                 for &id in cands {
@@ -245,6 +247,7 @@ impl Layers<'_> {
                         break;
                     }
                     if w + name.len() <= ranges.len()
+                        && word.eq_ignore_ascii_case(name[0].as_bytes())
                         && name[1..]
                             .iter()
                             .zip(&ranges[w + 1..])
