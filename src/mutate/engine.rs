@@ -636,6 +636,19 @@ impl Engine {
 
     /// Rewrites `inputs` consistently (one conversation, or one file).
     pub fn redact(&self, inputs: &[Input<'_>]) -> Result<Redaction, Error> {
+        self.redact_then(inputs, |_| ())
+            .map(|(redaction, ())| redaction)
+    }
+
+    /// [`Engine::redact`], then `after` on the rewrite before it is returned: beside the vault's
+    /// write of the names the request learned, where there is one (the proxy checks the outgoing
+    /// body meanwhile). If the vault hands back another writer's replacement, the rewrite is done
+    /// again and `after` runs again on it; its last answer is returned.
+    pub fn redact_then<T: Send>(
+        &self,
+        inputs: &[Input<'_>],
+        after: impl FnMut(&mut Redaction) -> T + Send,
+    ) -> Result<(Redaction, T), Error> {
         let view = self.vault.view()?;
         let analyses = self.analyze(inputs);
 
@@ -756,7 +769,7 @@ impl Engine {
         let mut stale_words: Vec<Option<Arc<OnceLock<WordIndex>>>> = vec![None; inputs.len()];
         // The verified outputs that patched texts started from, for the egress check.
         let mut patched_from: Vec<Option<PatchedFrom>> = vec![None; inputs.len()];
-        let mut patched: rustc_hash::FxHashMap<u64, PatchedFrom> = Default::default();
+        let patched: rustc_hash::FxHashMap<u64, PatchedFrom> = Default::default();
         let mut kept: rustc_hash::FxHashMap<u64, KeptFrom> = Default::default();
         // Texts whose matches come from a search of all their tokens (not a memo's).
         let mut searched_whole = vec![false; inputs.len()];
@@ -1190,18 +1203,120 @@ impl Engine {
                 rendered,
             }
         };
-        // The vault's write (a SQLite transaction) and the rewrite go side by side when the
-        // request learned names and is big enough that the proxy keeps a helper awake for it
-        // (see `parallel::warm`). The rewrite uses the replacements made here, which the vault
-        // changes only when another writer (a process, or a request at the same time) stored
-        // the same original, or took the name, since this request's view: then it is done
-        // again. If the write fails, that rewrite is dropped; only its secrets stay in the
+        // The request's rewrite with the replacements chosen here (or those the vault stored), and
+        // the memos of the texts rewritten afresh: those are kept only once the vault holds the
+        // replacements they used.
+        let finish = |request_repl: &HashMap<usize, Vec<String>>,
+                      literal_repl: &HashMap<(String, String), String>|
+         -> (Redaction, Vec<(usize, Arc<Memo>)>) {
+            let Rendered {
+                texts,
+                mut mapping,
+                egress_values,
+                memos,
+                patched: patched_here,
+                rendered,
+            } = render(request_repl, literal_repl);
+            let mut used_memos: Vec<Arc<Memo>> = reused.iter().flatten().cloned().collect();
+            used_memos.extend(memos.iter().map(|(_, m)| m.clone()));
+            let mut patched = patched.clone();
+            patched.extend(patched_here);
+
+            // Stats, and the request's own names for restore (the vault layer restores the rest).
+            let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+            for &(layer, id) in &occurring {
+                let words = layer_list[layer].words(id);
+                let kind = if layer < req_layer {
+                    kinds_in_view
+                        .get(&(layer, id))
+                        .copied()
+                        .unwrap_or(view.entry(layer, id).kind.as_str())
+                } else {
+                    request_meta[id].0
+                };
+                *counts.entry(kind).or_default() += 1;
+                if layer == req_layer
+                    && let Some(repl) = request_repl.get(&id)
+                {
+                    mapping.insert_name(Arc::new(NameEntry {
+                        original: words.to_vec(),
+                        replacement: repl.clone(),
+                        term: None,
+                    }));
+                }
+            }
+            let identifiers: BTreeMap<String, usize> = counts
+                .into_iter()
+                .map(|(k, n)| (k.to_string(), n))
+                .collect();
+            let (values, value_kinds): (Vec<Vec<u8>>, Vec<&'static str>) =
+                egress_values.into_iter().unzip();
+            let egress = Egress {
+                view: view.clone(),
+                request: request.clone(),
+                never: self.never.clone(),
+                values: if values.is_empty() {
+                    None
+                } else {
+                    AhoCorasick::new(&values).ok()
+                },
+                value_kinds,
+                terms: (term_count > 0).then(|| self.dictionary.clone()),
+            };
+            // Only outputs that already went out once, in a request that passed the egress check.
+            let reused_hashes: FxHashMap<u64, Arc<Vec<u8>>> = reused
+                .iter()
+                .flatten()
+                .filter(|m| {
+                    m.output.len() >= 256 && m.verified.load(std::sync::atomic::Ordering::Relaxed)
+                })
+                .map(|m| (m.hash, m.output.clone()))
+                .collect();
+            let redaction = Redaction {
+                reused: reused_hashes,
+                patched,
+                kept: kept.clone(),
+                rendered: rendered.into_iter().collect(),
+                searched: Mutex::default(),
+                memo_of: used_memos
+                    .iter()
+                    .enumerate()
+                    .map(|(i, m)| (m.hash, i))
+                    .collect(),
+                memos: used_memos,
+                texts,
+                mapping: Arc::new(mapping),
+                secrets: secret_hits.clone(),
+                identifiers,
+                names: occurring.len(),
+                terms: term_count,
+                pii: pii_count,
+                egress,
+            };
+            (redaction, memos)
+        };
+        // The vault's write (a SQLite transaction) goes side by side with the rewrite and with
+        // what the caller does with it before the request leaves (`after`: the proxy's egress
+        // check), when the request learned names and is big enough that the proxy keeps a helper
+        // awake for it (see `parallel::warm`). The rewrite uses the replacements made here, which
+        // the vault changes only when another writer (a process, or a request at the same time)
+        // stored the same original, or took the name, since this request's view: then both are
+        // done again. If the write fails, that rewrite is dropped; only its secrets stay in the
         // secret memory, which protects them in later turns.
+        let mut after = after;
+        let mut finish_then =
+            |request_repl: &HashMap<usize, Vec<String>>,
+             literal_repl: &HashMap<(String, String), String>| {
+                let (mut redaction, memos) = finish(request_repl, literal_repl);
+                let then = after(&mut redaction);
+                (redaction, memos, then)
+            };
         let side_by_side = !new_entries.is_empty()
             && inputs.iter().map(|i| i.text.len()).sum::<usize>() >= PARALLEL_MIN_BYTES;
         let record = || self.vault.record(new_entries, &seen_entries, &retry);
         let (stored, early) = if side_by_side {
-            let (stored, early) = parallel::join(record, || render(&request_repl, &literal_repl));
+            let (stored, early) =
+                parallel::join(record, || finish_then(&request_repl, &literal_repl));
             (stored?, Some(early))
         } else {
             (record()?, None)
@@ -1226,95 +1341,14 @@ impl Engine {
                 }
             }
         }
-        let Rendered {
-            texts,
-            mut mapping,
-            egress_values,
-            memos,
-            patched: patched_here,
-            rendered,
-        } = match early {
-            Some(rendered) if !changed => rendered,
-            _ => render(&request_repl, &literal_repl),
+        let (redaction, memos, then) = match early {
+            Some(done) if !changed => done,
+            _ => finish_then(&request_repl, &literal_repl),
         };
-        let mut used_memos: Vec<Arc<Memo>> = reused.iter().flatten().cloned().collect();
         for (i, memo) in memos {
-            used_memos.push(memo.clone());
             *analyses[i].memo.lock().unwrap_or_else(|e| e.into_inner()) = Some(memo);
         }
-        patched.extend(patched_here);
-
-        // Stats, and the request's own names for restore (the vault layer restores the rest).
-        let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
-        for &(layer, id) in &occurring {
-            let words = layer_list[layer].words(id);
-            let kind = if layer < req_layer {
-                kinds_in_view
-                    .get(&(layer, id))
-                    .copied()
-                    .unwrap_or(view.entry(layer, id).kind.as_str())
-            } else {
-                request_meta[id].0
-            };
-            *counts.entry(kind).or_default() += 1;
-            if layer == req_layer
-                && let Some(repl) = request_repl.get(&id)
-            {
-                mapping.insert_name(Arc::new(NameEntry {
-                    original: words.to_vec(),
-                    replacement: repl.clone(),
-                    term: None,
-                }));
-            }
-        }
-        let identifiers: BTreeMap<String, usize> = counts
-            .into_iter()
-            .map(|(k, n)| (k.to_string(), n))
-            .collect();
-        let (values, value_kinds): (Vec<Vec<u8>>, Vec<&'static str>) =
-            egress_values.into_iter().unzip();
-        let egress = Egress {
-            view: view.clone(),
-            request: request.clone(),
-            never: self.never.clone(),
-            values: if values.is_empty() {
-                None
-            } else {
-                AhoCorasick::new(&values).ok()
-            },
-            value_kinds,
-            terms: (term_count > 0).then(|| self.dictionary.clone()),
-        };
-        // Only outputs that already went out once, in a request that passed the egress check.
-        let reused_hashes: FxHashMap<u64, Arc<Vec<u8>>> = reused
-            .iter()
-            .flatten()
-            .filter(|m| {
-                m.output.len() >= 256 && m.verified.load(std::sync::atomic::Ordering::Relaxed)
-            })
-            .map(|m| (m.hash, m.output.clone()))
-            .collect();
-        Ok(Redaction {
-            reused: reused_hashes,
-            patched,
-            kept,
-            rendered: rendered.into_iter().collect(),
-            searched: Mutex::default(),
-            memo_of: used_memos
-                .iter()
-                .enumerate()
-                .map(|(i, m)| (m.hash, i))
-                .collect(),
-            memos: used_memos,
-            texts,
-            mapping: Arc::new(mapping),
-            secrets: secret_hits,
-            identifiers,
-            names: occurring.len(),
-            terms: term_count,
-            pii: pii_count,
-            egress,
-        })
+        Ok((redaction, then))
     }
 
     /// Whether a declared name is left as it is: listed in `[identifiers] never`, or not worth

@@ -892,7 +892,11 @@ fn rewrite(
             path: path.as_deref(),
         })
         .collect();
-    let mut redaction = match engine.redact(&inputs) {
+    // The texts go into the body and the body is checked while the vault stores the names the
+    // request learned (see `Engine::redact_then`).
+    let (redaction, checked) = match engine
+        .redact_then(&inputs, |r| put_back_and_check(api, &mut body, signed, r))
+    {
         Ok(r) => r,
         Err(EngineError::Blocked(hits)) => {
             let mut places = Vec::new();
@@ -913,6 +917,18 @@ fn rewrite(
         }
         Err(e) => return Err(RewriteError::Engine(e.to_string())),
     };
+    checked?;
+    Ok((body, redaction))
+}
+
+/// Puts the rewritten texts into the body, in the order `visit_request` found them, and runs the
+/// egress check on the result.
+fn put_back_and_check(
+    api: Api,
+    body: &mut Value,
+    signed: &SignedMemory,
+    redaction: &mut Redaction,
+) -> Result<(), RewriteError> {
     let mut texts = Vec::with_capacity(redaction.texts.len());
     for t in std::mem::take(&mut redaction.texts) {
         texts.push(String::from_utf8(t).map_err(|_| {
@@ -922,7 +938,7 @@ fn rewrite(
         })?);
     }
     let mut i = 0;
-    walk::visit_request(api, &mut body, signed, &mut |s, _| {
+    walk::visit_request(api, body, signed, &mut |s, _| {
         if let Some(t) = texts.get_mut(i) {
             std::mem::swap(s, t);
         }
@@ -934,7 +950,7 @@ fn rewrite(
         ));
     }
     let mut kind = None;
-    let survivor = walk::egress(&body, signed, &mut |s| {
+    let survivor = walk::egress(body, signed, &mut |s| {
         kind = redaction.egress_violation(s);
         kind.is_some()
     });
@@ -942,7 +958,7 @@ fn rewrite(
         return Err(RewriteError::Egress { kind, path });
     }
     redaction.mark_egress_passed();
-    Ok((body, redaction))
+    Ok(())
 }
 
 async fn collect_with_idle(mut body: Incoming, idle: Duration) -> Result<Bytes, ProxyError> {

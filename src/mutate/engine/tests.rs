@@ -1278,10 +1278,21 @@ fn names_another_process_stored_first_replace_the_request_s_own() {
         let r = other.redact(&[input]).unwrap();
         *keep.lock().unwrap() = String::from_utf8(r.texts[0].clone()).unwrap();
     });
-    let r = here.redact(&[input()]).unwrap();
+    // What the caller does before the request leaves (the proxy's egress check) ran on each
+    // rewrite, and its answer on the one with the stored names is returned.
+    let mut seen = Vec::new();
+    let (r, last) = here
+        .redact_then(&[input()], |r| {
+            let out = String::from_utf8(r.texts[0].clone()).unwrap();
+            seen.push(out.clone());
+            out
+        })
+        .unwrap();
     let theirs = theirs.lock().unwrap().clone();
     assert!(!theirs.is_empty(), "the other process wrote first");
     assert_ne!(theirs, own, "the two processes name differently");
+    assert_eq!(seen, [own.clone(), theirs.clone()]);
+    assert_eq!(last, theirs);
     assert!(
         !theirs.contains("ops.lead@"),
         "the address is a placeholder too: {theirs}"
