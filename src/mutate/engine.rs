@@ -2084,10 +2084,22 @@ fn cache_key(lang: &Lang, code: &str) -> u64 {
 /// The declarations worth renaming, once per name, from a segment's analysis (or its pieces',
 /// in order: their lines and offsets count from each piece, and only names and kinds are kept).
 fn declared(declarations: Vec<lang::Declaration>) -> Arc<[Declared]> {
+    // Code declares the same names over and over (parameters, locals): each spelling is split
+    // into words once, at its first declaration, which is the one kept below anyway.
+    let firsts: Vec<bool> = {
+        let mut spellings: FxHashSet<&str> = FxHashSet::default();
+        declarations
+            .iter()
+            .map(|d| d.mutable && spellings.insert(&d.name))
+            .collect()
+    };
     let all: Vec<Declared> = declarations
         .into_iter()
-        .filter(|d| d.mutable)
-        .filter_map(|d| {
+        .zip(firsts)
+        .filter_map(|(d, first)| {
+            if !first {
+                return None;
+            }
             let words = words::words_of(&d.name);
             renameable(&words).then(|| Declared {
                 words,

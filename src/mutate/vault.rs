@@ -541,8 +541,10 @@ impl Vault {
 
     fn reload(&self, force: bool) -> Result<(), Error> {
         let conn = self.conn();
+        // Every request asks: the statement is kept, not compiled each time.
         let version: i64 = conn
-            .query_row("PRAGMA data_version", [], |r| r.get(0))
+            .prepare_cached("PRAGMA data_version")
+            .and_then(|mut s| s.query_row([], |r| r.get(0)))
             .map_err(self.sql_err())?;
         if !force
             && self

@@ -784,6 +784,49 @@ fn rendered_outputs_with_names_next_to_protected_spans_pass_as_a_whole_search_wo
     assert_eq!(shortcuts, texts.len(), "each output took the shortcut");
 }
 
+/// Each name declared is kept once, as first declared: repeated spellings and other spellings of
+/// the same words add nothing, and what may not be renamed is left out wherever it comes.
+#[test]
+fn declared_names_are_kept_once_as_first_declared() {
+    let d = |name: &str, kind: lang::Kind, mutable: bool| lang::Declaration {
+        name: name.into(),
+        kind,
+        line: 1,
+        column: 1,
+        start_byte: 0,
+        mutable,
+    };
+    let found = declared(vec![
+        d("settle_batch", lang::Kind::Variable, false),
+        d("settleBatch", lang::Kind::Function, true),
+        d("amountDue", lang::Kind::Parameter, true),
+        d("settleBatch", lang::Kind::Variable, true),
+        d("settle_batch", lang::Kind::Parameter, true),
+        d("amountDue", lang::Kind::Parameter, true),
+        d("42", lang::Kind::Variable, true),
+        d("ledgerRows", lang::Kind::Variable, false),
+    ]);
+    let got: Vec<(String, &str, String)> = found
+        .iter()
+        .map(|d| (d.words.join(" "), d.kind, d.display.clone()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (
+                "settle batch".to_string(),
+                lang::Kind::Function.as_str(),
+                "settleBatch".to_string()
+            ),
+            (
+                "amount due".to_string(),
+                lang::Kind::Parameter.as_str(),
+                "amountDue".to_string()
+            ),
+        ]
+    );
+}
+
 #[test]
 fn the_cache_keeps_to_its_byte_budget_and_keeps_the_recent() {
     let mut c = super::Cache::new(1000, 100);
