@@ -2145,7 +2145,20 @@ fn renameable(words: &[String]) -> bool {
 /// Every word that starts with the marker, lowercase: a new replacement must not equal one.
 fn collect_marker_words(text: &[u8], out: &mut Vec<String>) {
     let mut ranges = Vec::new();
-    for tok in words::tokens(text) {
+    // Only a token holding `zq` can hold such a word: jump from one `z` to the next rather than
+    // reading every token (code has few).
+    let mut from = 0;
+    while let Some(at) = memchr::memchr2(b'z', b'Z', &text[from..]).map(|i| from + i) {
+        let Some(tok) = text
+            .get(at + 1)
+            .is_some_and(|q| q.eq_ignore_ascii_case(&b'q'))
+            .then(|| words::token_at(text, at))
+            .flatten()
+        else {
+            from = at + 1;
+            continue;
+        };
+        from = tok.end;
         let token = &text[tok.start + words::escape_skip(text, tok.start)..tok.end];
         if !token
             .windows(2)

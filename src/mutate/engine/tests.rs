@@ -827,6 +827,37 @@ fn declared_names_are_kept_once_as_first_declared() {
     );
 }
 
+proptest::proptest! {
+    /// The marker words found by jumping between `z`s are those found token by token.
+    #[test]
+    fn marker_words_found_by_jumps_are_those_of_every_token(
+        text in "([zZqQ\\\\_ .a-c]|zq|ZQ|zQx|\\\\n|\\\\\\\\zq){0,30}",
+    ) {
+        let text = text.as_bytes();
+        let mut slow = Vec::new();
+        let mut ranges = Vec::new();
+        for tok in words::tokens(text) {
+            let token = &text[tok.start + words::escape_skip(text, tok.start)..tok.end];
+            if !token.windows(2).any(|w| w.eq_ignore_ascii_case(MARKER.as_bytes())) {
+                continue;
+            }
+            words::split(token, &mut ranges);
+            for r in &ranges {
+                let w = &token[r.clone()];
+                if w.len() > 2 && w[..2].eq_ignore_ascii_case(MARKER.as_bytes()) {
+                    let w = String::from_utf8_lossy(w).to_ascii_lowercase();
+                    if !slow.contains(&w) {
+                        slow.push(w);
+                    }
+                }
+            }
+        }
+        let mut fast = Vec::new();
+        collect_marker_words(text, &mut fast);
+        proptest::prop_assert_eq!(fast, slow);
+    }
+}
+
 #[test]
 fn the_cache_keeps_to_its_byte_budget_and_keeps_the_recent() {
     let mut c = super::Cache::new(1000, 100);
