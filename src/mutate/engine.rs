@@ -2159,21 +2159,31 @@ fn collect_marker_words(text: &[u8], out: &mut Vec<String>) {
             continue;
         };
         from = tok.end;
-        let token = &text[tok.start + words::escape_skip(text, tok.start)..tok.end];
-        if !token
-            .windows(2)
-            .any(|w| w.eq_ignore_ascii_case(MARKER.as_bytes()))
-        {
-            continue;
-        }
-        words::split(token, &mut ranges);
-        for r in &ranges {
-            let w = &token[r.clone()];
-            if w.len() > 2 && w[..2].eq_ignore_ascii_case(MARKER.as_bytes()) {
-                let w = String::from_utf8_lossy(w).to_ascii_lowercase();
-                if !out.contains(&w) {
-                    out.push(w);
-                }
+        marker_words_of(text, tok, &mut ranges, out);
+    }
+}
+
+/// The marker words of one token of `text` (read after an escape letter), lowercase, once each.
+fn marker_words_of(
+    text: &[u8],
+    tok: Range<usize>,
+    ranges: &mut Vec<Range<usize>>,
+    out: &mut Vec<String>,
+) {
+    let token = &text[tok.start + words::escape_skip(text, tok.start)..tok.end];
+    if !token
+        .windows(2)
+        .any(|w| w.eq_ignore_ascii_case(MARKER.as_bytes()))
+    {
+        return;
+    }
+    words::split(token, ranges);
+    for r in ranges.iter() {
+        let w = &token[r.clone()];
+        if w.len() > 2 && w[..2].eq_ignore_ascii_case(MARKER.as_bytes()) {
+            let w = String::from_utf8_lossy(w).to_ascii_lowercase();
+            if !out.contains(&w) {
+                out.push(w);
             }
         }
     }

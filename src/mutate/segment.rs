@@ -60,14 +60,7 @@ fn segment_unhinted<'a>(text: &'a str, out: &mut Vec<CodeSegment<'a>>) {
                 }
                 p = e;
             }
-            let body = &text[body_start..body_end];
-            let lang = lang::from_name(info).or_else(|| lang::detect(body));
-            if let Some(lang) = lang {
-                out.push(CodeSegment {
-                    lang,
-                    code: Cow::Borrowed(body),
-                });
-            }
+            fenced(&text[body_start..body_end], info, out);
             pos = after;
             prose_start = after;
             continue;
@@ -75,6 +68,16 @@ fn segment_unhinted<'a>(text: &'a str, out: &mut Vec<CodeSegment<'a>>) {
         pos = line_end;
     }
     prose(&text[prose_start..], out);
+}
+
+/// A fenced block's body, in the language its info string names or, failing that, detected.
+fn fenced<'a>(body: &'a str, info: &str, out: &mut Vec<CodeSegment<'a>>) {
+    if let Some(lang) = lang::from_name(info).or_else(|| lang::detect(body)) {
+        out.push(CodeSegment {
+            lang,
+            code: Cow::Borrowed(body),
+        });
+    }
 }
 
 /// The next line from `from` (a line start) whose first byte after at most three spaces is `a` or
@@ -281,13 +284,7 @@ mod tests {
                     }
                     p = e;
                 }
-                let body = &text[body_start..body_end];
-                if let Some(lang) = lang::from_name(info).or_else(|| lang::detect(body)) {
-                    out.push(CodeSegment {
-                        lang,
-                        code: Cow::Borrowed(body),
-                    });
-                }
+                fenced(&text[body_start..body_end], info, out);
                 pos = after;
                 prose_start = after;
                 continue;

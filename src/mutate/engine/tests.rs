@@ -837,20 +837,7 @@ proptest::proptest! {
         let mut slow = Vec::new();
         let mut ranges = Vec::new();
         for tok in words::tokens(text) {
-            let token = &text[tok.start + words::escape_skip(text, tok.start)..tok.end];
-            if !token.windows(2).any(|w| w.eq_ignore_ascii_case(MARKER.as_bytes())) {
-                continue;
-            }
-            words::split(token, &mut ranges);
-            for r in &ranges {
-                let w = &token[r.clone()];
-                if w.len() > 2 && w[..2].eq_ignore_ascii_case(MARKER.as_bytes()) {
-                    let w = String::from_utf8_lossy(w).to_ascii_lowercase();
-                    if !slow.contains(&w) {
-                        slow.push(w);
-                    }
-                }
-            }
+            marker_words_of(text, tok, &mut ranges, &mut slow);
         }
         let mut fast = Vec::new();
         collect_marker_words(text, &mut fast);
