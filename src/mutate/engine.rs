@@ -643,7 +643,10 @@ impl Engine {
     /// [`Engine::redact`], then `after` on the rewrite before it is returned: beside the vault's
     /// write of the names the request learned, where there is one (the proxy checks the outgoing
     /// body meanwhile). If the vault hands back another writer's replacement, the rewrite is done
-    /// again and `after` runs again on it; its last answer is returned.
+    /// again and `after` runs again on it; its last answer is returned. So `after` runs before the
+    /// write is known to have succeeded, maybe twice, and its answer is dropped if the write
+    /// fails: it must do nothing that cannot be done again or thrown away (the proxy only fills
+    /// and checks a body it then sends or drops).
     pub fn redact_then<T: Send>(
         &self,
         inputs: &[Input<'_>],
