@@ -40,9 +40,18 @@ pub fn code_segments<'a>(text: &'a str, hint: Option<&'static Lang>) -> Vec<Code
 }
 
 fn segment_unhinted<'a>(text: &'a str, out: &mut Vec<CodeSegment<'a>>) {
+    segment_by_lines(text, out, next_line_with);
+}
+
+/// A line finder: the next line from a line start that may open or close a fence made of either
+/// byte, as (start, end past its newline).
+type LineFinder = fn(&str, usize, u8, u8) -> Option<(usize, usize)>;
+
+/// Fenced blocks and prose, reading the lines `next_line` offers.
+fn segment_by_lines<'a>(text: &'a str, out: &mut Vec<CodeSegment<'a>>, next_line: LineFinder) {
     let mut prose_start = 0;
     let mut pos = 0;
-    while let Some((line_start, line_end)) = next_line_with(text, pos, b'`', b'~') {
+    while let Some((line_start, line_end)) = next_line(text, pos, b'`', b'~') {
         let line = &text[line_start..line_end];
         if let Some((fence_char, fence_len, info)) = fence_open(line) {
             prose(&text[prose_start..line_start], out);
@@ -52,7 +61,7 @@ fn segment_unhinted<'a>(text: &'a str, out: &mut Vec<CodeSegment<'a>>) {
             let mut body_end = text.len();
             let mut after = text.len();
             let c = fence_char as u8;
-            while let Some((s, e)) = next_line_with(text, p, c, c) {
+            while let Some((s, e)) = next_line(text, p, c, c) {
                 if fence_close(&text[s..e], fence_char, fence_len) {
                     body_end = s;
                     after = e;
@@ -262,36 +271,15 @@ mod tests {
         assert!(!fence_close("``\n", '`', 3));
     }
 
-    /// The segmenting of the release before, line by line: the reference for the jumps.
-    fn segment_line_by_line<'a>(text: &'a str, out: &mut Vec<CodeSegment<'a>>) {
-        let mut prose_start = 0;
-        let mut pos = 0;
-        while pos < text.len() {
-            let line_end = text[pos..].find('\n').map_or(text.len(), |i| pos + i + 1);
-            let line = &text[pos..line_end];
-            if let Some((fence_char, fence_len, info)) = fence_open(line) {
-                prose(&text[prose_start..pos], out);
-                let body_start = line_end;
-                let mut p = body_start;
-                let mut body_end = text.len();
-                let mut after = text.len();
-                while p < text.len() {
-                    let e = text[p..].find('\n').map_or(text.len(), |i| p + i + 1);
-                    if fence_close(&text[p..e], fence_char, fence_len) {
-                        body_end = p;
-                        after = e;
-                        break;
-                    }
-                    p = e;
-                }
-                fenced(&text[body_start..body_end], info, out);
-                pos = after;
-                prose_start = after;
-                continue;
-            }
-            pos = line_end;
-        }
-        prose(&text[prose_start..], out);
+    /// Every line, one after the other (the reading of the release before): the reference for
+    /// the jumps.
+    fn every_line(text: &str, from: usize, _: u8, _: u8) -> Option<(usize, usize)> {
+        (from < text.len()).then(|| {
+            (
+                from,
+                text[from..].find('\n').map_or(text.len(), |i| from + i + 1),
+            )
+        })
     }
 
     fn spans(segments: &[CodeSegment<'_>]) -> Vec<(&'static str, String)> {
@@ -320,7 +308,7 @@ mod tests {
             }
             let (mut fast, mut slow) = (Vec::new(), Vec::new());
             segment_unhinted(&text, &mut fast);
-            segment_line_by_line(&text, &mut slow);
+            segment_by_lines(&text, &mut slow, every_line);
             proptest::prop_assert_eq!(spans(&fast), spans(&slow), "{:?}", text);
         }
     }
