@@ -6,9 +6,9 @@
 //! the parse itself (4.5 M instructions for 5 KB of TypeScript, against 1.4 M for walking the
 //! same tree); compiling the TypeScript query took 0.15 s, which every CLI run that lists
 //! identifiers paid. The files use a small part of the query language, which this module
-//! compiles into plain patterns. One walk reads every node once (kind, field, links to its
-//! first child and next sibling); then only the nodes whose kind roots a pattern are matched,
-//! by trying their children in order along those links.
+//! compiles into plain patterns. One walk reads every node once (kind, field where a pattern
+//! reads it, links to its first child and next sibling); then only the nodes whose kind roots a
+//! pattern are matched, by trying their children in order along those links.
 //!
 //! Supported: `(kind …)`, `(_)`, `_`, `"anonymous"`, `field:` prefixes, `!field`, `[…]`
 //! alternations (also at the root), the `.` anchor, captures, and the predicates `#eq?`,
@@ -149,6 +149,11 @@ pub(crate) struct Matcher {
     capture_names: Vec<String>,
     /// The patterns rooted at each node kind, by kind id, in pattern order.
     roots: Vec<Vec<Root>>,
+    /// By kind id: whether a pattern reads the fields of that kind's children (`field:` on a
+    /// child, `!field`). The walk asks tree-sitter for a node's field only under such a parent:
+    /// the question climbs the cursor's stack and searches the parent's field map, a tenth of
+    /// the walk's cost, and most nodes sit under parents whose fields no pattern reads.
+    child_fields: Vec<bool>,
 }
 
 /// One capture of a match: its index in [`Matcher::capture_names`] and the node.
@@ -244,10 +249,15 @@ impl Matcher {
                 Elem::Anon { .. } => unreachable!("parsed from ( or ["),
             }
         }
+        let mut child_fields = vec![false; language.node_kind_count()];
+        for pattern in &patterns {
+            mark_child_fields(&pattern.root, &mut child_fields);
+        }
         Ok(Matcher {
             patterns,
             capture_names: p.capture_names,
             roots,
+            child_fields,
         })
     }
 
@@ -268,7 +278,7 @@ impl Matcher {
     ) -> usize {
         let mut run = Run {
             source,
-            nodes: read_tree(root),
+            nodes: read_tree(root, &self.child_fields),
             bound: Vec::new(),
             known: Default::default(),
             complete: 0,
@@ -372,14 +382,55 @@ struct Visited<'t> {
     next_sibling: u32,
 }
 
-/// Every node under `root` (itself first), in document order.
-fn read_tree<'t>(root: Node<'t>) -> Vec<Visited<'t>> {
-    let visited = |walk: &TreeCursor<'t>| {
+/// Sets `child_fields` for every node element in `step` and under it whose children a pattern
+/// tests for a field; for all kinds if that element is a wildcard.
+fn mark_child_fields(step: &Step, child_fields: &mut [bool]) {
+    // A child step tests its node's field, an alternation each alternative's: all the
+    // alternatives are tried on the same child.
+    fn tests_field(step: &Step) -> bool {
+        step.field.is_some()
+            || matches!(&step.elem, Elem::Alt(alternatives) if alternatives.iter().any(tests_field))
+    }
+    match &step.elem {
+        Elem::Named {
+            kind,
+            steps,
+            negated,
+        } => {
+            if !negated.is_empty() || steps.iter().any(tests_field) {
+                match kind.map(usize::from) {
+                    Some(k) if k < child_fields.len() => child_fields[k] = true,
+                    _ => child_fields.iter_mut().for_each(|f| *f = true),
+                }
+            }
+            for s in steps {
+                mark_child_fields(s, child_fields);
+            }
+        }
+        Elem::Alt(alternatives) => {
+            for a in alternatives {
+                mark_child_fields(a, child_fields);
+            }
+        }
+        Elem::Anon { .. } => {}
+    }
+}
+
+/// Every node under `root` (itself first), in document order. A node's field is read only
+/// under a parent of a kind whose `child_fields` is set; it is `None` elsewhere, where no pattern
+/// looks at it.
+fn read_tree<'t>(root: Node<'t>, child_fields: &[bool]) -> Vec<Visited<'t>> {
+    let visited = |walk: &TreeCursor<'t>, parent: Option<u16>| {
         let node = walk.node();
+        let fields = parent.is_some_and(|k| child_fields.get(usize::from(k)) != Some(&false));
         Visited {
             node,
             kind: node.kind_id(),
-            field: walk.field_id().map(|f| f.get()),
+            field: if fields {
+                walk.field_id().map(|f| f.get())
+            } else {
+                None
+            },
             named: node.is_named(),
             later_named: false,
             first_child: NONE,
@@ -389,13 +440,13 @@ fn read_tree<'t>(root: Node<'t>) -> Vec<Visited<'t>> {
     // tree-sitter keeps the count: the list is allocated once, to its size.
     let mut nodes = Vec::with_capacity(root.descendant_count());
     let mut walk = root.walk();
-    nodes.push(visited(&walk));
+    nodes.push(visited(&walk, None));
     // The nodes from the root to the current one.
     let mut path: Vec<u32> = vec![0];
     'walk: while let Some(&current) = path.last() {
         if walk.goto_first_child() {
             let i = nodes.len() as u32;
-            nodes.push(visited(&walk));
+            nodes.push(visited(&walk, Some(nodes[current as usize].kind)));
             nodes[current as usize].first_child = i;
             path.push(i);
             continue;
@@ -404,7 +455,8 @@ fn read_tree<'t>(root: Node<'t>) -> Vec<Visited<'t>> {
         while let Some(current) = path.pop() {
             if walk.goto_next_sibling() {
                 let i = nodes.len() as u32;
-                nodes.push(visited(&walk));
+                let parent = path.last().map(|&p| nodes[p as usize].kind);
+                nodes.push(visited(&walk, parent));
                 nodes[current as usize].next_sibling = i;
                 path.push(i);
                 continue 'walk;
