@@ -203,6 +203,16 @@ pub(crate) async fn post(h: &Harness, path: &str, body: Value) -> Answer {
     .await
 }
 
+/// `q` as the one user message of an Anthropic request.
+async fn ask(h: &Harness, q: &str) -> Answer {
+    post(
+        h,
+        "/v1/messages",
+        json!({"model": "claude-x", "max_tokens": 9, "messages": [{"role": "user", "content": q}]}),
+    )
+    .await
+}
+
 pub(crate) fn assert_clean(upstream_body: &str) {
     for name in DECLARED {
         assert!(
@@ -494,12 +504,7 @@ async fn signed_thinking_survives_a_daemon_restart() {
             ),
         }
     });
-    let a = post(
-        &h,
-        "/v1/messages",
-        json!({"model": "claude-x", "max_tokens": 9, "messages": [{"role": "user", "content": q}]}),
-    )
-    .await;
+    let a = ask(&h, &q).await;
     assert_eq!(a.status, 200, "{}", a.text());
     let v = a.json();
     let thinking = v["content"][0]["thinking"].as_str().unwrap().to_string();
@@ -1397,5 +1402,45 @@ async fn http2_clients_are_served() {
     let v: Value = serde_json::from_slice(&body).unwrap();
     assert_eq!(v["content"][0]["text"], question());
     assert_clean(&h.last_body());
+    h.stop().await;
+}
+
+/// Another process holds the vault's write lock (a `pretense redact` of a big file, say): a
+/// request does not wait for it. It goes out rewritten and comes back restored, and the names it
+/// learned reach the vault once the lock is released.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_locked_vault_does_not_hold_up_a_request() {
+    let h = Harness::start(|_| {}).await;
+    let holder = Vault::open(&h.data_dir().join("pretense.db")).unwrap();
+    holder
+        .with_conn(|c| c.execute_batch("BEGIN IMMEDIATE"))
+        .unwrap();
+    let q = question();
+    // Were the request writing the vault itself, it would wait out the busy timeout (10 s) and
+    // fail, this test's transaction still open.
+    let a = ask(&h, &q).await;
+    assert_eq!(a.status, 200, "{}", a.text());
+    assert_clean(&h.last_body());
+    assert_eq!(a.json()["content"][0]["text"], q);
+    let stored = |v: &Vault| {
+        v.list(None)
+            .unwrap()
+            .iter()
+            .any(|e| e.display() == "LedgerReconciler")
+    };
+    assert!(!stored(&holder), "nothing written while the lock is held");
+    holder.with_conn(|c| c.execute_batch("ROLLBACK")).unwrap();
+    let mut written = false;
+    for _ in 0..400 {
+        if stored(&holder) {
+            written = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert!(
+        written,
+        "the names reach the vault once the lock is released"
+    );
     h.stop().await;
 }

@@ -87,6 +87,95 @@ pub struct SecretHit {
     pub line: usize,
 }
 
+/// The vault's write of what a rewrite learned, left for later by
+/// [`Engine::redact_then_store_later`]. The entries are in the vault's memory already (requests
+/// rename them from the rewrite on); dropped unrun, they stay there, unstored, for this process's
+/// life.
+pub struct PendingWrite {
+    vault: Arc<Vault>,
+    key: NamingKey,
+    new: Vec<Entry>,
+    /// Keys of entries whose `last_seen` to refresh.
+    stale: Vec<String>,
+    /// The memos of the texts rewritten afresh, kept once the vault holds what they used.
+    memos: Vec<(Arc<Analysis>, Arc<Memo>)>,
+    /// Holds `new` in the vault's memory until they are stored.
+    unstored: vault::Unstored,
+}
+
+/// What [`PendingWrite::store`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stored {
+    /// Entries written (or found written by another writer).
+    pub entries: usize,
+    /// Of those, how many the vault holds with another replacement than the rewrite used
+    /// (another writer stored the same original, or took the name, first). The rewrite's memos
+    /// are then dropped: later turns rewrite with the vault's replacements.
+    pub changed: usize,
+}
+
+impl PendingWrite {
+    /// Writes the entries (one SQLite transaction, waiting for another process's lock within the
+    /// vault's busy timeout), then keeps the rewrite's memos if the vault holds the replacements
+    /// it used.
+    pub fn store(self) -> Result<Stored, Error> {
+        let PendingWrite {
+            vault,
+            key,
+            new,
+            stale,
+            memos,
+            unstored,
+        } = self;
+        let used: Vec<Vec<String>> = new.iter().map(|e| e.replacement.clone()).collect();
+        // A failed write's entries stay in memory, through reloads, for this process's life: its
+        // requests keep renaming them (a restarted daemon learns them again).
+        let stored = vault.record_keys(new, stale, &|e, attempt| {
+            retry_replacement(&key, e, attempt)
+        })?;
+        vault.forget_unstored(unstored);
+        // One stored entry per new one, in order (see `Vault::record`).
+        let changed = stored
+            .iter()
+            .zip(&used)
+            .filter(|(e, used)| e.replacement != **used)
+            .count();
+        if changed > 0 {
+            // Memory holds the replacements this rewrite chose, where the vault stored others.
+            vault.reload_all()?;
+        }
+        if changed == 0 {
+            publish(memos);
+        }
+        Ok(Stored {
+            entries: stored.len(),
+            changed,
+        })
+    }
+}
+
+/// Keeps each text's new memo for the next turn.
+fn publish(memos: Vec<(Arc<Analysis>, Arc<Memo>)>) {
+    for (analysis, memo) in memos {
+        *analysis.memo.lock().unwrap_or_else(|e| e.into_inner()) = Some(memo);
+    }
+}
+
+/// A fresh replacement for `e`, whose replacement the vault found taken by another original:
+/// the next candidate, by `attempt`.
+fn retry_replacement(key: &NamingKey, e: &Entry, attempt: u32) -> Vec<String> {
+    match &e.original {
+        Original::Name { words, .. } => key.name_words(words, attempt),
+        Original::Literal(text) if e.kind == "term" => {
+            key.name_words(std::slice::from_ref(text), attempt)
+        }
+        Original::Literal(text) => {
+            let kind = e.kind.to_ascii_uppercase();
+            vec![key.placeholder(&kind, text.as_bytes(), attempt)]
+        }
+    }
+}
+
 /// The result of rewriting a batch of texts.
 #[derive(Debug, Default)]
 pub struct Redaction {
@@ -641,17 +730,46 @@ impl Engine {
     }
 
     /// [`Engine::redact`], then `after` on the rewrite before it is returned: beside the vault's
-    /// write of the names the request learned, where there is one (the proxy checks the outgoing
-    /// body meanwhile). If the vault hands back another writer's replacement, the rewrite is done
-    /// again and `after` runs again on it; its last answer is returned. So `after` runs before the
-    /// write is known to have succeeded, maybe twice, and its answer is dropped if the write
-    /// fails: it must do nothing that cannot be done again or thrown away (the proxy only fills
-    /// and checks a body it then sends or drops).
+    /// write of the names the request learned, where there is one. If the vault hands back
+    /// another writer's replacement, the rewrite is done again and `after` runs again on it; its
+    /// last answer is returned. So `after` runs before the write is known to have succeeded,
+    /// maybe twice, and its answer is dropped if the write fails: it must do nothing that cannot
+    /// be done again or thrown away.
     pub fn redact_then<T: Send>(
         &self,
         inputs: &[Input<'_>],
         after: impl FnMut(&mut Redaction) -> T + Send,
     ) -> Result<(Redaction, T), Error> {
+        self.redact_inner(inputs, after, false)
+            .map(|(redaction, then, _)| (redaction, then))
+    }
+
+    /// [`Engine::redact`], then `after` on the rewrite, once, without waiting for the vault: the
+    /// names and literals the request learned are written by [`PendingWrite::store`], which the
+    /// caller runs when it likes (the proxy: once the request has left). The rewrite restores on
+    /// its own (its [`Redaction`] maps the replacements it chose), and a later request that
+    /// comes before the write learns the same names again with the same replacements (they are
+    /// derived from the names), so nothing waits for SQLite, nor for another process's lock on
+    /// the vault. What changes: if another writer stored one of the same originals with another
+    /// replacement meanwhile, this rewrite keeps the replacement it chose and later turns use the
+    /// vault's; and a write that fails loses nothing but the record (the next turn learns the
+    /// names again).
+    pub fn redact_then_store_later<T: Send>(
+        &self,
+        inputs: &[Input<'_>],
+        after: impl FnMut(&mut Redaction) -> T + Send,
+    ) -> Result<(Redaction, T, Option<PendingWrite>), Error> {
+        self.redact_inner(inputs, after, true)
+    }
+
+    /// [`Engine::redact_then`] (`defer` false: the write is done here, and the answer has no
+    /// [`PendingWrite`]) or [`Engine::redact_then_store_later`] (true).
+    fn redact_inner<T: Send>(
+        &self,
+        inputs: &[Input<'_>],
+        after: impl FnMut(&mut Redaction) -> T + Send,
+        defer: bool,
+    ) -> Result<(Redaction, T, Option<PendingWrite>), Error> {
         let view = self.vault.view()?;
         let analyses = self.analyze(inputs);
 
@@ -1021,18 +1139,7 @@ impl Engine {
         }
 
         // The vault may hand back another process's replacement for the same original.
-        let retry = |e: &Entry, attempt: u32| -> Vec<String> {
-            match &e.original {
-                Original::Name { words, .. } => self.key.name_words(words, attempt),
-                Original::Literal(text) if e.kind == "term" => {
-                    self.key.name_words(std::slice::from_ref(text), attempt)
-                }
-                Original::Literal(text) => {
-                    let kind = e.kind.to_ascii_uppercase();
-                    vec![self.key.placeholder(&kind, text.as_bytes(), attempt)]
-                }
-            }
-        };
+        let retry = |e: &Entry, attempt: u32| retry_replacement(&self.key, e, attempt);
         // Texts all of whose declared names were in this request's view of the vault (or are
         // never renamed) skip the declarations loop in later views that hold that one.
         for a in &analyses {
@@ -1298,14 +1405,14 @@ impl Engine {
             };
             (redaction, memos)
         };
-        // The vault's write (a SQLite transaction) goes side by side with the rewrite and with
-        // what the caller does with it before the request leaves (`after`: the proxy's egress
-        // check), when the request learned names and is big enough that the proxy keeps a helper
-        // awake for it (see `parallel::warm`). The rewrite uses the replacements made here, which
-        // the vault changes only when another writer (a process, or a request at the same time)
-        // stored the same original, or took the name, since this request's view: then both are
-        // done again. If the write fails, that rewrite is dropped; only its secrets stay in the
-        // secret memory, which protects them in later turns.
+        // Deferred (the proxy), the rewrite and `after` run once and the write is the caller's
+        // to run. Otherwise the vault's write (a SQLite transaction) goes side by side with the
+        // rewrite and with `after`, when the request learned names and is big enough to be worth
+        // a helper (one is awake if the caller called `parallel::warm`). The rewrite uses the
+        // replacements made here, which the vault changes only when another writer (a process, or
+        // a request at the same time) stored the same original, or took the name, since this
+        // request's view: then both are done again. If the write fails, that rewrite is dropped;
+        // only its secrets stay in the secret memory, which protects them in later turns.
         let mut after = after;
         let mut finish_then =
             |request_repl: &HashMap<usize, Vec<String>>,
@@ -1316,6 +1423,42 @@ impl Engine {
             };
         let side_by_side = !new_entries.is_empty()
             && inputs.iter().map(|i| i.text.len()).sum::<usize>() >= PARALLEL_MIN_BYTES;
+        if defer {
+            let stale = self.vault.stale(&seen_entries);
+            // Seen now, as the write will say: a later view does not take them for stale.
+            let t = vault::now();
+            for e in &mut new_entries {
+                e.last_seen = t;
+            }
+            // The names go into the vault's memory before the request leaves, beside the rewrite:
+            // a later request that only mentions them (in prose, or after a
+            // `previous_response_id`) must rename them, written or not.
+            let remember = || self.vault.remember_unstored(&new_entries);
+            let ((redaction, memos, then), unstored) = if side_by_side {
+                parallel::join(|| finish_then(&request_repl, &literal_repl), remember)
+            } else {
+                let unstored = remember();
+                (finish_then(&request_repl, &literal_repl), unstored)
+            };
+            let memos = memos
+                .into_iter()
+                .map(|(i, memo)| (analyses[i].clone(), memo))
+                .collect();
+            let write = PendingWrite {
+                vault: self.vault.clone(),
+                key: self.key.clone(),
+                new: new_entries,
+                stale,
+                memos,
+                unstored,
+            };
+            if write.new.is_empty() && write.stale.is_empty() {
+                self.vault.forget_unstored(write.unstored);
+                publish(write.memos);
+                return Ok((redaction, then, None));
+            }
+            return Ok((redaction, then, Some(write)));
+        }
         let record = || self.vault.record(new_entries, &seen_entries, &retry);
         let (stored, early) = if side_by_side {
             let (stored, early) =
@@ -1351,7 +1494,7 @@ impl Engine {
         for (i, memo) in memos {
             *analyses[i].memo.lock().unwrap_or_else(|e| e.into_inner()) = Some(memo);
         }
-        Ok((redaction, then))
+        Ok((redaction, then, None))
     }
 
     /// Whether a declared name is left as it is: listed in `[identifiers] never`, or not worth

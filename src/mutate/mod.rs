@@ -13,7 +13,10 @@ pub mod vault;
 pub mod words;
 
 pub use checkpoint::Checkpoint;
-pub use engine::{Engine, Error, Input, PARALLEL_MIN_BYTES, Redaction, SecretHit, SecretMemory};
+pub use engine::{
+    Engine, Error, Input, PARALLEL_MIN_BYTES, PendingWrite, Redaction, SecretHit, SecretMemory,
+    Stored,
+};
 pub use naming::NamingKey;
 pub use restore::{Escape, Mapping, Restorer};
 pub use vault::Vault;

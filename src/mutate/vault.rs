@@ -389,7 +389,16 @@ pub struct Vault {
     touched: Mutex<std::collections::HashMap<String, i64>>,
     /// Held by the one [`Vault::settle`] at work.
     settling: Mutex<()>,
+    /// Entries in memory that are not stored yet (see [`Vault::remember_unstored`]), by ticket:
+    /// reading the database again keeps them in memory.
+    unstored: Mutex<Vec<(u64, Vec<Entry>)>>,
+    next_ticket: std::sync::atomic::AtomicU64,
 }
+
+/// Entries in a vault's memory that are not stored yet; see [`Vault::remember_unstored`].
+#[derive(Debug)]
+#[must_use = "the entries stay in memory until `Vault::forget_unstored`"]
+pub struct Unstored(u64);
 
 impl std::fmt::Debug for Vault {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -397,7 +406,7 @@ impl std::fmt::Debug for Vault {
     }
 }
 
-fn now() -> i64 {
+pub(crate) fn now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() as i64)
@@ -471,6 +480,8 @@ impl Vault {
             }),
             touched: Mutex::new(std::collections::HashMap::new()),
             settling: Mutex::new(()),
+            unstored: Mutex::new(Vec::new()),
+            next_ticket: std::sync::atomic::AtomicU64::new(0),
         };
         vault.reload(true)?;
         Ok(vault)
@@ -529,9 +540,18 @@ impl Vault {
         f(&conn).map_err(self.sql_err())
     }
 
-    /// The current view, reloaded first if another process changed the database.
+    /// The current view, reloaded first if another process changed the database. While this
+    /// process writes (a daemon's request learned names, or an audit row; perhaps waiting for
+    /// another process's lock on the database), the view is the one in memory, unchecked: a
+    /// request never waits for a write, and the next view checks.
     pub fn view(&self) -> Result<View, Error> {
-        self.reload(false)?;
+        match self.conn.try_lock() {
+            Ok(conn) => self.reload_with(conn, false)?,
+            Err(std::sync::TryLockError::Poisoned(conn)) => {
+                self.reload_with(conn.into_inner(), false)?
+            }
+            Err(std::sync::TryLockError::WouldBlock) => {}
+        }
         let c = self.cached.read().unwrap_or_else(|e| e.into_inner());
         Ok(View {
             parts: c.layers.clone(),
@@ -539,8 +559,21 @@ impl Vault {
         })
     }
 
+    /// Reads every entry from the database again, dropping what memory held (entries remembered
+    /// but stored with other replacements, or not stored).
+    pub fn reload_all(&self) -> Result<(), Error> {
+        self.reload(true)
+    }
+
     fn reload(&self, force: bool) -> Result<(), Error> {
-        let conn = self.conn();
+        self.reload_with(self.conn(), force)
+    }
+
+    fn reload_with(
+        &self,
+        conn: std::sync::MutexGuard<'_, Connection>,
+        force: bool,
+    ) -> Result<(), Error> {
         // Every request asks: the statement is kept, not compiled each time.
         let version: i64 = conn
             .prepare_cached("PRAGMA data_version")
@@ -556,7 +589,23 @@ impl Vault {
         {
             return Ok(());
         }
-        let entries = load_entries(&conn, None).map_err(self.sql_err())?;
+        let mut entries = load_entries(&conn, None).map_err(self.sql_err())?;
+        // What requests learned and have not stored yet stays, unless the database has the same
+        // originals (another writer's replacement wins, as a write would find).
+        {
+            let unstored = self.unstored.lock().unwrap_or_else(|e| e.into_inner());
+            if !unstored.is_empty() {
+                let held: std::collections::HashSet<String> =
+                    entries.iter().map(Entry::key).collect();
+                let waiting: Vec<Entry> = unstored
+                    .iter()
+                    .flat_map(|(_, es)| es)
+                    .filter(|e| !held.contains(&e.key()))
+                    .cloned()
+                    .collect();
+                entries.extend(waiting);
+            }
+        }
         // The connection stays locked until the new snapshot is in place: a `record` in between
         // would otherwise add to the old snapshot and be lost with it.
         let mut c = self.cached.write().unwrap_or_else(|e| e.into_inner());
@@ -594,6 +643,32 @@ impl Vault {
             layers.truncate(n - 2);
             layers.push(Arc::new(m));
         }
+    }
+
+    /// Adds entries to memory before they are stored ([`Vault::record_keys`] stores them), so
+    /// that requests see them meanwhile; until [`Vault::forget_unstored`], reading the database
+    /// again (another process wrote) keeps those it does not hold.
+    pub fn remember_unstored(&self, entries: &[Entry]) -> Unstored {
+        let ticket = self
+            .next_ticket
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        if !entries.is_empty() {
+            self.unstored
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push((ticket, entries.to_vec()));
+            self.remember(entries);
+        }
+        Unstored(ticket)
+    }
+
+    /// Ends [`Vault::remember_unstored`]'s hold: the entries are stored (or another writer's
+    /// are), or the caller gives up on them. Memory keeps them until the next reload.
+    pub fn forget_unstored(&self, ticket: Unstored) {
+        self.unstored
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .retain(|(t, _)| *t != ticket.0);
     }
 
     /// True when layers wait to be merged: call [`Vault::settle`], off the request's path.
@@ -647,18 +722,35 @@ impl Vault {
         seen: &[&Entry],
         retry: &dyn Fn(&Entry, u32) -> Vec<String>,
     ) -> Result<Vec<Entry>, Error> {
+        let stored = self.record_keys(new, self.stale(seen), retry)?;
+        // Entries another process wrote first are already in the database but not in memory.
+        self.remember(&stored);
+        Ok(stored)
+    }
+
+    /// The keys of the `seen` entries whose `last_seen` [`Vault::record`] would refresh.
+    /// Refreshing it at most daily keeps a busy conversation from writing every turn. A later
+    /// touch only makes an entry fresher, so one seen within the day needs no lookup (a turn sees
+    /// thousands of names: no key is built for them).
+    pub fn stale(&self, seen: &[&Entry]) -> Vec<String> {
         let t = now();
-        // Refreshing last_seen at most daily keeps a busy conversation from writing every turn.
-        // A later touch only makes an entry fresher, so one seen within the day needs no lookup
-        // (a turn sees thousands of names: no key is built for them).
-        let stale: Vec<String> = {
-            let touched = self.touched.lock().unwrap_or_else(|e| e.into_inner());
-            seen.iter()
-                .filter(|e| t - e.last_seen > 86_400)
-                .map(|e| e.key())
-                .filter(|k| t - touched.get(k).copied().unwrap_or(0) > 86_400)
-                .collect()
-        };
+        let touched = self.touched.lock().unwrap_or_else(|e| e.into_inner());
+        seen.iter()
+            .filter(|e| t - e.last_seen > 86_400)
+            .map(|e| e.key())
+            .filter(|k| t - touched.get(k).copied().unwrap_or(0) > 86_400)
+            .collect()
+    }
+
+    /// [`Vault::record`] without adding the entries to memory (the caller did, see
+    /// [`Vault::remember`]), with the keys to refresh found by [`Vault::stale`] beforehand.
+    pub fn record_keys(
+        &self,
+        new: Vec<Entry>,
+        stale: Vec<String>,
+        retry: &dyn Fn(&Entry, u32) -> Vec<String>,
+    ) -> Result<Vec<Entry>, Error> {
+        let t = now();
         if new.is_empty() && stale.is_empty() {
             return Ok(Vec::new());
         }
@@ -746,8 +838,6 @@ impl Vault {
                 touched.insert(key, t);
             }
         }
-        // Entries another process wrote first are already in the database but not in memory.
-        self.remember(&stored);
         Ok(stored)
     }
 

@@ -23,7 +23,8 @@ use super::walk::{self, Api};
 use super::{Body, BoxError, Settings, full, upstream};
 use super::{compact, encoding};
 use crate::audit::{self, Event};
-use crate::mutate::{Engine, Error as EngineError, Input, Redaction};
+use crate::batch::{BatchWriter, Dropped};
+use crate::mutate::{Engine, Error as EngineError, Input, PendingWrite, Redaction};
 
 /// Shared by every request of the daemon.
 pub struct State {
@@ -32,6 +33,8 @@ pub struct State {
     pub client: upstream::Client,
     pub audit: audit::Writer,
     pub signed: Arc<SignedMemory>,
+    /// Stores what each request learned in the vault, after the request has left.
+    pub learned: BatchWriter<PendingWrite>,
     pub sessions: Arc<Sessions>,
     pub started: Instant,
     pub mutations: AtomicU64,
@@ -55,6 +58,17 @@ impl State {
         let audit = audit::Writer::start(engine.vault().clone())
             .map_err(|e| anyhow::anyhow!("cannot start the audit writer thread: {e}"))?;
         let signed = Arc::new(SignedMemory::persistent(engine.vault().clone()));
+        let vault = engine.vault().clone();
+        let learned = BatchWriter::start("pretense-vault", LEARNED_QUEUE, move |writes| {
+            for write in writes {
+                store_learned(write);
+            }
+            // The writes added layers to the vault's memory: merged here, off the requests' path.
+            if vault.unsettled() {
+                vault.settle();
+            }
+        })
+        .map_err(|e| anyhow::anyhow!("cannot start the vault writer thread: {e}"))?;
         Ok(State {
             health: super::endpoints::Health::default(),
             settings,
@@ -62,6 +76,7 @@ impl State {
             client,
             audit,
             signed,
+            learned,
             sessions: Arc::new(Sessions::default()),
             started: Instant::now(),
             mutations: AtomicU64::new(0),
@@ -81,6 +96,9 @@ impl State {
         }
         if !self.signed.flush(wait) {
             tracing::warn!("shutdown: signed content may not all be stored");
+        }
+        if !self.learned.flush(wait) {
+            tracing::warn!("shutdown: names the last requests learned may not all be stored");
         }
     }
 }
@@ -551,8 +569,24 @@ async fn proxy(
         )))
     })?;
     let rewrite_took = started.elapsed();
-    // The vault's layers learned this request's names; merging them is not this request's work.
-    if state.engine.vault().unsettled() {
+    let (rewritten, pending) = match rewritten {
+        Ok((body, redaction, pending)) => (Ok((body, redaction)), pending),
+        Err(e) => (Err(e), None),
+    };
+    // Storing the names this request learned, and merging the vault's layers, is not this
+    // request's work: it does not wait for SQLite, nor for another process's lock on the vault
+    // (see `Engine::redact_then_store_later`).
+    if let Some(write) = pending {
+        if let Err(why) = state.learned.send(write) {
+            // Nothing is lost but the record: the next request holding these names learns them
+            // again, with the same replacements.
+            let why = match why {
+                Dropped::Full => "the vault writer is behind",
+                Dropped::Stopped => "the vault writer stopped",
+            };
+            tracing::warn!("the names this request learned were not stored: {why}");
+        }
+    } else if state.engine.vault().unsettled() {
         let engine = state.engine.clone();
         tokio::task::spawn_blocking(move || engine.vault().settle());
     }
@@ -874,12 +908,34 @@ impl RewriteError {
 }
 
 /// Rewrites every text of the request; then proves nothing replaced is left.
+/// Requests whose vault writes may wait in line (each a few rows, written in well under a
+/// millisecond; the queue fills only if SQLite is stuck behind another process's lock).
+const LEARNED_QUEUE: usize = 1024;
+
+/// Stores what a request learned, after it left; a failure is logged (the names are learned again
+/// by the next request that holds them).
+fn store_learned(write: PendingWrite) {
+    match write.store() {
+        Ok(stored) if stored.changed > 0 => tracing::debug!(
+            "another writer stored {} of the {} names or values this request learned first; \
+             later requests use its replacements",
+            stored.changed,
+            stored.entries
+        ),
+        Ok(_) => {}
+        Err(e) => tracing::warn!(
+            "the vault could not store what a request learned: {e}; the request went out \
+             rewritten, and later requests learn the same names again"
+        ),
+    }
+}
+
 fn rewrite(
     engine: &Engine,
     signed: &SignedMemory,
     api: Api,
     mut body: Value,
-) -> Result<(Value, Redaction), RewriteError> {
+) -> Result<(Value, Redaction, Option<PendingWrite>), RewriteError> {
     let mut slots: Vec<(String, Option<String>)> = Vec::new();
     walk::visit_request(api, &mut body, signed, &mut |s, hint| {
         slots.push((s.clone(), hint.map(str::to_string)))
@@ -892,10 +948,9 @@ fn rewrite(
             path: path.as_deref(),
         })
         .collect();
-    // The texts go into the body and the body is checked while the vault stores the names the
-    // request learned (see `Engine::redact_then`).
-    let (redaction, checked) = match engine
-        .redact_then(&inputs, |r| put_back_and_check(api, &mut body, signed, r))
+    // The vault stores the names the request learned after it has left.
+    let (redaction, checked, pending) = match engine
+        .redact_then_store_later(&inputs, |r| put_back_and_check(api, &mut body, signed, r))
     {
         Ok(r) => r,
         Err(EngineError::Blocked(hits)) => {
@@ -918,7 +973,7 @@ fn rewrite(
         Err(e) => return Err(RewriteError::Engine(e.to_string())),
     };
     checked?;
-    Ok((body, redaction))
+    Ok((body, redaction, pending))
 }
 
 /// Puts the rewritten texts into the body, in the order `visit_request` found them, and runs the

@@ -1286,23 +1286,12 @@ fn secrets_and_literals_found_apart_merge_into_one_span_each() {
 fn names_another_process_stored_first_replace_the_request_s_own() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("pretense.db");
-    let code: String = (0..40)
-        .map(|i| {
-            format!(
-                "function settleLedgerBatch{i}(amountDue{i}: number) {{ return amountDue{i}; }}\n"
-            )
-        })
-        .chain(["// escalate to ops.lead@acme-payments.io\n".to_string()])
-        .collect();
+    let code = ledger_batch_code();
     assert!(
         code.len() >= PARALLEL_MIN_BYTES,
         "the vault's write goes beside the rewrite"
     );
-    let input = || Input {
-        text: code.as_bytes(),
-        lang: lang::from_name("typescript"),
-        path: None,
-    };
+    let input = || typescript(&code);
     let config = Config::default();
     // What this engine writes when no other process gets in its way.
     let own = Engine::new(
@@ -1316,27 +1305,11 @@ fn names_another_process_stored_first_replace_the_request_s_own() {
     .texts[0]
         .clone();
     let own = String::from_utf8(own).unwrap();
-    let here = Engine::new(
-        &config,
-        NamingKey::from_bytes([42; 32]),
-        Arc::new(Vault::open(&path).unwrap()),
-    )
-    .unwrap();
-    let other = Engine::new(
-        &config,
-        NamingKey::from_bytes([7; 32]),
-        Arc::new(Vault::open(&path).unwrap()),
-    )
-    .unwrap();
+    let (here, other) = (engine_on(&path, 42), engine_on(&path, 7));
     let theirs = Arc::new(Mutex::new(String::new()));
     let (keep, same_code) = (theirs.clone(), code.clone());
     crate::mutate::vault::before_record::register(&path, move || {
-        let input = Input {
-            text: same_code.as_bytes(),
-            lang: lang::from_name("typescript"),
-            path: None,
-        };
-        let r = other.redact(&[input]).unwrap();
+        let r = other.redact(&[typescript(&same_code)]).unwrap();
         *keep.lock().unwrap() = String::from_utf8(r.texts[0].clone()).unwrap();
     });
     // What the caller does before the request leaves (the proxy's egress check) ran on each
@@ -1449,4 +1422,225 @@ fn a_compound_after_an_escape_passes_the_egress_check() {
         ],
         "idquota",
     );
+}
+
+/// Code that declares forty names and holds an email address: enough new entries for a write.
+fn ledger_batch_code() -> String {
+    (0..40)
+        .map(|i| {
+            format!(
+                "function settleLedgerBatch{i}(amountDue{i}: number) {{ return amountDue{i}; }}\n"
+            )
+        })
+        .chain(["// escalate to ops.lead@acme-payments.io\n".to_string()])
+        .collect()
+}
+
+fn typescript(code: &str) -> Input<'_> {
+    Input {
+        text: code.as_bytes(),
+        lang: lang::from_name("typescript"),
+        path: None,
+    }
+}
+
+/// An engine with the naming key `[key; 32]` on the vault at `path`.
+fn engine_on(path: &std::path::Path, key: u8) -> Engine {
+    let vault = Arc::new(Vault::open(path).unwrap());
+    Engine::new(&Config::default(), NamingKey::from_bytes([key; 32]), vault).unwrap()
+}
+
+/// The vault's rows whose original is `original`.
+fn rows_for(vault: &Vault, original: &str) -> usize {
+    vault
+        .list(None)
+        .unwrap()
+        .iter()
+        .filter(|e| e.display() == original)
+        .count()
+}
+
+/// The proxy's way: the rewrite returns before the vault has the names it learned; storing them
+/// afterwards writes them, and only then are the texts' memos kept for the next turn, which
+/// rewrites the same way.
+#[test]
+fn a_rewrite_that_stores_later_returns_before_its_names_are_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let vault = Arc::new(Vault::open(&dir.path().join("pretense.db")).unwrap());
+    let e = Engine::new(
+        &Config::default(),
+        NamingKey::from_bytes([42; 32]),
+        vault.clone(),
+    )
+    .unwrap();
+    let code = ledger_batch_code();
+    let mut checked = 0;
+    let (r, (), write) = e
+        .redact_then_store_later(&[typescript(&code)], |_| checked += 1)
+        .unwrap();
+    assert_eq!(checked, 1, "`after` runs once");
+    let out = String::from_utf8(r.texts[0].clone()).unwrap();
+    assert!(
+        !out.contains("settleLedgerBatch7") && !out.contains("ops.lead@"),
+        "{out}"
+    );
+    assert_eq!(
+        e.restore(Some(&r), &out),
+        code,
+        "the rewrite restores on its own"
+    );
+    assert_eq!(rows_for(&vault, "settleLedgerBatch7"), 0, "not written yet");
+    // A turn that only mentions a name (no code: prose, or after a `previous_response_id`)
+    // renames it before the write: the names are in memory from the rewrite on.
+    let prose = "Why does settleLedgerBatch7 return amountDue7?";
+    let (mention, (), nothing) = e
+        .redact_then_store_later(&[Input::text(prose)], |_| ())
+        .unwrap();
+    let mention = String::from_utf8(mention.texts[0].clone()).unwrap();
+    assert!(
+        !mention.contains("settleLedgerBatch7") && !mention.contains("amountDue7"),
+        "{mention}"
+    );
+    assert!(nothing.is_none(), "nothing new to store");
+    let stored = write.expect("names to store").store().unwrap();
+    assert_eq!(stored.changed, 0);
+    assert!(stored.entries >= 81, "{stored:?}");
+    assert_eq!(rows_for(&vault, "settleLedgerBatch7"), 1);
+    assert_eq!(rows_for(&vault, "ops.lead@acme-payments.io"), 1);
+    assert_eq!(e.restore(None, &out), code, "the vault restores them now");
+    // The next turn rewrites the same way and has nothing new to store.
+    let (next, (), write) = e
+        .redact_then_store_later(&[typescript(&code)], |_| ())
+        .unwrap();
+    assert_eq!(next.texts[0], r.texts[0]);
+    assert!(write.is_none());
+}
+
+/// A request of this process that comes before the last one's write finds its names in memory
+/// and has nothing to store; another process with the same key (a second daemon, the CLI) learns
+/// them again with the same replacements (they are derived from the names): storing both
+/// changes nothing.
+#[test]
+fn rewrites_before_a_write_agree_on_its_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("pretense.db");
+    let (here, elsewhere) = (engine_on(&path, 42), engine_on(&path, 42));
+    let code = ledger_batch_code();
+    let (a, (), first) = here
+        .redact_then_store_later(&[typescript(&code)], |_| ())
+        .unwrap();
+    let (b, (), nothing) = here
+        .redact_then_store_later(&[typescript(&code)], |_| ())
+        .unwrap();
+    assert_eq!(a.texts[0], b.texts[0]);
+    assert!(nothing.is_none());
+    let (c, (), second) = elsewhere
+        .redact_then_store_later(&[typescript(&code)], |_| ())
+        .unwrap();
+    assert_eq!(a.texts[0], c.texts[0]);
+    assert_eq!(first.unwrap().store().unwrap().changed, 0);
+    assert_eq!(second.expect("learned again").store().unwrap().changed, 0);
+}
+
+/// Another process stores the same originals with its own replacements before this request's
+/// write (a test hook runs it there). The request had already gone out with its own; storing
+/// says so, the rewrite still restores, and later turns use what the vault holds.
+#[test]
+fn a_later_write_beaten_by_another_process_leaves_later_turns_the_vault_s_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("pretense.db");
+    let (here, other) = (engine_on(&path, 42), engine_on(&path, 7));
+    let code = ledger_batch_code();
+    let (r, (), write) = here
+        .redact_then_store_later(&[typescript(&code)], |_| ())
+        .unwrap();
+    let ours = String::from_utf8(r.texts[0].clone()).unwrap();
+    let theirs = Arc::new(Mutex::new(String::new()));
+    let (keep, same_code) = (theirs.clone(), code.clone());
+    crate::mutate::vault::before_record::register(&path, move || {
+        let r = other.redact(&[typescript(&same_code)]).unwrap();
+        *keep.lock().unwrap() = String::from_utf8(r.texts[0].clone()).unwrap();
+    });
+    let stored = write.unwrap().store().unwrap();
+    let theirs = theirs.lock().unwrap().clone();
+    assert_ne!(theirs, ours, "the two processes name differently");
+    assert_eq!(stored.changed, stored.entries, "{stored:?}");
+    assert_eq!(
+        here.restore(Some(&r), &ours),
+        code,
+        "what went out still restores"
+    );
+    let next = here.redact(&[typescript(&code)]).unwrap();
+    assert_eq!(String::from_utf8(next.texts[0].clone()).unwrap(), theirs);
+    assert_eq!(here.restore(None, &theirs), code);
+}
+
+/// Another process holds the vault's write lock: the rewrite does not wait for it (it would
+/// wait here for the busy timeout, then fail, were it writing), and the write goes through once
+/// the lock is released.
+#[test]
+fn a_rewrite_that_stores_later_does_not_wait_for_a_locked_vault() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("pretense.db");
+    let vault = Arc::new(Vault::open(&path).unwrap());
+    let e = Engine::new(
+        &Config::default(),
+        NamingKey::from_bytes([42; 32]),
+        vault.clone(),
+    )
+    .unwrap();
+    let holder = Vault::open(&path).unwrap();
+    holder
+        .with_conn(|c| c.execute_batch("BEGIN IMMEDIATE"))
+        .unwrap();
+    let code = ledger_batch_code();
+    let (r, (), write) = e
+        .redact_then_store_later(&[typescript(&code)], |_| ())
+        .unwrap();
+    let out = String::from_utf8(r.texts[0].clone()).unwrap();
+    assert!(!out.contains("settleLedgerBatch7"), "{out}");
+    let write = write.unwrap();
+    let storing = std::thread::spawn(move || write.store());
+    holder.with_conn(|c| c.execute_batch("ROLLBACK")).unwrap();
+    assert_eq!(storing.join().unwrap().unwrap().changed, 0);
+    assert_eq!(rows_for(&vault, "settleLedgerBatch7"), 1);
+}
+
+/// Another process writes between a rewrite and its write, and this process reads the vault
+/// again: the names waiting for the write stay in memory, so a mention of one is renamed before
+/// the write and after it.
+#[test]
+fn a_reload_before_a_write_keeps_the_names_waiting_for_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("pretense.db");
+    let (here, other) = (engine_on(&path, 42), engine_on(&path, 7));
+    let code = ledger_batch_code();
+    let (_, (), write) = here
+        .redact_then_store_later(&[typescript(&code)], |_| ())
+        .unwrap();
+    let generation = here.vault.view().unwrap().generation();
+    other
+        .redact(&[typescript("function unrelatedHelperName(): void {}\n")])
+        .unwrap();
+    let mention = || {
+        let r = here
+            .redact(&[Input::text("Why does settleLedgerBatch7 fail?")])
+            .unwrap();
+        String::from_utf8(r.texts[0].clone()).unwrap()
+    };
+    let before = mention();
+    assert_ne!(
+        here.vault.view().unwrap().generation(),
+        generation,
+        "this process read the vault again"
+    );
+    assert!(!before.contains("settleLedgerBatch7"), "{before}");
+    assert_eq!(write.unwrap().store().unwrap().changed, 0);
+    // Read again once more: the names come from the database now.
+    other
+        .redact(&[typescript("function anotherHelperName(): void {}\n")])
+        .unwrap();
+    let after = mention();
+    assert!(!after.contains("settleLedgerBatch7"), "{after}");
+    assert_eq!(before, after);
 }
