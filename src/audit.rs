@@ -119,8 +119,7 @@ pub fn query(vault: &Vault, q: &Query) -> Result<(Vec<Event>, u64), Error> {
 }
 
 fn insert(vault: &Vault, events: &[Event]) -> Result<(), Error> {
-    vault.with_conn(|c| {
-        let tx = c.unchecked_transaction()?;
+    vault.write(|tx| {
         {
             let mut stmt = tx.prepare_cached(
                 "INSERT INTO audit (ts, session, endpoint, provider, model, tool, streaming, status,
@@ -146,7 +145,7 @@ fn insert(vault: &Vault, events: &[Event]) -> Result<(), Error> {
                 ])?;
             }
         }
-        tx.commit()
+        Ok(())
     })
 }
 

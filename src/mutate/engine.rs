@@ -744,16 +744,18 @@ impl Engine {
             .map(|(redaction, then, _)| (redaction, then))
     }
 
-    /// [`Engine::redact`], then `after` on the rewrite, once, without waiting for the vault: the
-    /// names and literals the request learned are written by [`PendingWrite::store`], which the
-    /// caller runs when it likes (the proxy: once the request has left). The rewrite restores on
-    /// its own (its [`Redaction`] maps the replacements it chose), and a later request that
-    /// comes before the write learns the same names again with the same replacements (they are
-    /// derived from the names), so nothing waits for SQLite, nor for another process's lock on
-    /// the vault. What changes: if another writer stored one of the same originals with another
-    /// replacement meanwhile, this rewrite keeps the replacement it chose and later turns use the
-    /// vault's; and a write that fails loses nothing but the record (the next turn learns the
-    /// names again).
+    /// [`Engine::redact`], then `after` on the rewrite, once, without waiting for the vault's
+    /// database: the names and literals the request learned go into the vault's memory at once
+    /// (so that a later request that only mentions them renames them), and into SQLite by
+    /// [`PendingWrite::store`], which the caller runs when it likes (the proxy: on a writer
+    /// thread, once the request has left). Nothing waits for SQLite or for another process's lock
+    /// on the vault. What changes against [`Engine::redact_then`]:
+    /// - if another writer stored one of the same originals (or took one of the replacement
+    ///   names) with another replacement in the meantime, this rewrite has gone out with its own;
+    ///   it restores from its own mapping, and later turns use the vault's (a prompt-cache miss);
+    /// - if the write fails, the entries stay in this process's memory, unstored: its requests
+    ///   keep renaming them, and a restarted daemon learns them again from code that declares
+    ///   them (not from prose that only mentions them).
     pub fn redact_then_store_later<T: Send>(
         &self,
         inputs: &[Input<'_>],

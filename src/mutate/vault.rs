@@ -375,6 +375,13 @@ struct Cached {
     layers: Vec<Arc<Snapshot>>,
 }
 
+/// How long a write waits for another process's lock on the database.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Tries of [`Vault::write_when_free`] that found the database locked, for tests to wait on.
+#[cfg(test)]
+static BUSY_TRIES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
 /// The vault database.
 pub struct Vault {
     path: String,
@@ -448,8 +455,7 @@ impl Vault {
             path: path.clone(),
             source,
         };
-        conn.busy_timeout(std::time::Duration::from_secs(10))
-            .map_err(sql)?;
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(sql)?;
         // Switching a new database to WAL needs a moment alone with it; processes that start
         // together on an empty data dir take turns.
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
@@ -531,6 +537,57 @@ impl Vault {
         Some(done.map_err(self.sql_err()))
     }
 
+    /// Runs `f` in a write transaction, committed if it succeeds (see [`Vault::write_when_free`]).
+    pub fn write<T>(&self, f: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> Result<T, Error> {
+        self.write_when_free(|c| f(c).map_err(self.sql_err()))
+    }
+
+    /// Runs `f` in a write transaction (IMMEDIATE), committed if `f` succeeds, rolled back
+    /// otherwise. While another process holds the database's write lock, waits for it (up to
+    /// [`BUSY_TIMEOUT`]) without holding this vault's connection, through which requests read
+    /// (`view`): each try skips SQLite's busy wait, and the connection is let go between tries.
+    fn write_when_free<T>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        let deadline = std::time::Instant::now() + BUSY_TIMEOUT;
+        let mut pause = Duration::from_millis(1);
+        loop {
+            let conn = self.conn();
+            let begun = conn
+                .busy_timeout(Duration::ZERO)
+                .and_then(|()| conn.execute_batch("BEGIN IMMEDIATE"));
+            let waits = conn.busy_timeout(BUSY_TIMEOUT);
+            match begun {
+                Ok(()) => {
+                    let done = waits
+                        .map_err(self.sql_err())
+                        .and_then(|()| f(&conn))
+                        .and_then(|v| {
+                            conn.execute_batch("COMMIT")
+                                .map(|()| v)
+                                .map_err(self.sql_err())
+                        });
+                    if done.is_err() {
+                        let _ = conn.execute_batch("ROLLBACK");
+                    }
+                    return done;
+                }
+                Err(rusqlite::Error::SqliteFailure(e, _))
+                    if e.code == rusqlite::ErrorCode::DatabaseBusy
+                        && std::time::Instant::now() < deadline =>
+                {
+                    drop(conn);
+                    #[cfg(test)]
+                    BUSY_TRIES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    std::thread::sleep(pause);
+                    pause = (pause * 2).min(Duration::from_millis(50));
+                }
+                Err(source) => return Err(self.sql_err()(source)),
+            }
+        }
+    }
+
     /// Runs `f` with the connection (the audit log shares it).
     pub fn with_conn<T>(
         &self,
@@ -540,18 +597,11 @@ impl Vault {
         f(&conn).map_err(self.sql_err())
     }
 
-    /// The current view, reloaded first if another process changed the database. While this
-    /// process writes (a daemon's request learned names, or an audit row; perhaps waiting for
-    /// another process's lock on the database), the view is the one in memory, unchecked: a
-    /// request never waits for a write, and the next view checks.
+    /// The current view, reloaded first if another process changed the database. Writes hold
+    /// the connection only while they write, not while they wait for another process's lock
+    /// (see [`Vault::write_when_free`]), so this waits at most for one of this process's writes.
     pub fn view(&self) -> Result<View, Error> {
-        match self.conn.try_lock() {
-            Ok(conn) => self.reload_with(conn, false)?,
-            Err(std::sync::TryLockError::Poisoned(conn)) => {
-                self.reload_with(conn.into_inner(), false)?
-            }
-            Err(std::sync::TryLockError::WouldBlock) => {}
-        }
+        self.reload(false)?;
         let c = self.cached.read().unwrap_or_else(|e| e.into_inner());
         Ok(View {
             parts: c.layers.clone(),
@@ -566,14 +616,7 @@ impl Vault {
     }
 
     fn reload(&self, force: bool) -> Result<(), Error> {
-        self.reload_with(self.conn(), force)
-    }
-
-    fn reload_with(
-        &self,
-        conn: std::sync::MutexGuard<'_, Connection>,
-        force: bool,
-    ) -> Result<(), Error> {
+        let conn = self.conn();
         // Every request asks: the statement is kept, not compiled each time.
         let version: i64 = conn
             .prepare_cached("PRAGMA data_version")
@@ -591,20 +634,20 @@ impl Vault {
         }
         let mut entries = load_entries(&conn, None).map_err(self.sql_err())?;
         // What requests learned and have not stored yet stays, unless the database has the same
-        // originals (another writer's replacement wins, as a write would find).
-        {
-            let unstored = self.unstored.lock().unwrap_or_else(|e| e.into_inner());
-            if !unstored.is_empty() {
-                let held: std::collections::HashSet<String> =
-                    entries.iter().map(Entry::key).collect();
-                let waiting: Vec<Entry> = unstored
-                    .iter()
-                    .flat_map(|(_, es)| es)
-                    .filter(|e| !held.contains(&e.key()))
-                    .cloned()
-                    .collect();
-                entries.extend(waiting);
-            }
+        // original or replacement (another writer's wins, as the write will find). The list stays
+        // locked until the new snapshot is in place: entries remembered meanwhile would be lost.
+        let unstored = self.unstored.lock().unwrap_or_else(|e| e.into_inner());
+        if !unstored.is_empty() {
+            let keys: std::collections::HashSet<String> = entries.iter().map(Entry::key).collect();
+            let firsts: std::collections::HashSet<&str> =
+                entries.iter().map(|e| e.first()).collect();
+            let waiting: Vec<Entry> = unstored
+                .iter()
+                .flat_map(|(_, es)| es)
+                .filter(|e| !keys.contains(&e.key()) && !firsts.contains(e.first()))
+                .cloned()
+                .collect();
+            entries.extend(waiting);
         }
         // The connection stays locked until the new snapshot is in place: a `record` in between
         // would otherwise add to the old snapshot and be lost with it.
@@ -616,6 +659,7 @@ impl Vault {
             c.layers.push(Arc::new(Snapshot::build(entries, 0)));
         }
         drop(c);
+        drop(unstored);
         drop(conn);
         Ok(())
     }
@@ -653,10 +697,9 @@ impl Vault {
             .next_ticket
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         if !entries.is_empty() {
-            self.unstored
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .push((ticket, entries.to_vec()));
+            // Listed and in memory at once: a reload reads the list before it replaces memory.
+            let mut unstored = self.unstored.lock().unwrap_or_else(|e| e.into_inner());
+            unstored.push((ticket, entries.to_vec()));
             self.remember(entries);
         }
         Unstored(ticket)
@@ -756,10 +799,8 @@ impl Vault {
         }
         #[cfg(test)]
         before_record::run(&self.path);
-        let mut stored = Vec::with_capacity(new.len());
-        {
-            let mut conn = self.conn();
-            let tx = conn.transaction().map_err(self.sql_err())?;
+        let stored = self.write_when_free(|tx| {
+            let mut stored = Vec::with_capacity(new.len());
             {
                 let mut insert = tx
                     .prepare_cached(
@@ -830,8 +871,8 @@ impl Vault {
                     touch.execute(params![t, key]).map_err(self.sql_err())?;
                 }
             }
-            tx.commit().map_err(self.sql_err())?;
-        }
+            Ok(stored)
+        })?;
         {
             let mut touched = self.touched.lock().unwrap_or_else(|e| e.into_inner());
             for key in stale {
@@ -874,21 +915,17 @@ impl Vault {
 
     /// Stores provider-signed content under `key` (an upsert that also refreshes `last_seen`).
     pub fn put_signed(&self, items: &[(String, String)]) -> Result<(), Error> {
-        let mut conn = self.conn();
-        let tx = conn.transaction().map_err(self.sql_err())?;
-        {
-            let mut put = tx
-                .prepare_cached(
-                    "INSERT INTO signed (key, body, last_seen) VALUES (?1, ?2, ?3)
-                     ON CONFLICT(key) DO UPDATE SET last_seen = excluded.last_seen",
-                )
-                .map_err(self.sql_err())?;
+        self.write(|tx| {
+            let mut put = tx.prepare_cached(
+                "INSERT INTO signed (key, body, last_seen) VALUES (?1, ?2, ?3)
+                 ON CONFLICT(key) DO UPDATE SET last_seen = excluded.last_seen",
+            )?;
             let t = now();
             for (key, body) in items {
-                put.execute(params![key, body, t]).map_err(self.sql_err())?;
+                put.execute(params![key, body, t])?;
             }
-        }
-        tx.commit().map_err(self.sql_err())
+            Ok(())
+        })
     }
 
     /// Provider-signed content stored under `key`.
@@ -1038,6 +1075,57 @@ mod tests {
             replacement: repl.split(' ').map(String::from).collect(),
             last_seen: 0,
         }
+    }
+
+    /// Another process holds the write lock: a write of this process waits for it without
+    /// holding the connection, so reading (a request's view) goes on meanwhile, and the write
+    /// goes through once the lock is released.
+    #[test]
+    fn a_write_waiting_for_another_process_s_lock_lets_reads_through() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("pretense.db");
+        let v = Arc::new(Vault::open(&path).unwrap());
+        let holder = Vault::open(&path).unwrap();
+        holder
+            .with_conn(|c| c.execute_batch("BEGIN IMMEDIATE"))
+            .unwrap();
+        let tries = BUSY_TRIES.load(std::sync::atomic::Ordering::Relaxed);
+        let writer = {
+            let v = v.clone();
+            std::thread::spawn(move || {
+                v.record(
+                    vec![name("settleLedgerBatch", "zqbokami futi")],
+                    &[],
+                    &|_, _| unreachable!("nothing else holds the name"),
+                )
+            })
+        };
+        // The writer has found the lock taken at least once (or given up).
+        while BUSY_TRIES.load(std::sync::atomic::Ordering::Relaxed) == tries
+            && !writer.is_finished()
+        {
+            std::thread::yield_now();
+        }
+        // Were the writer holding the connection while it waits, this would wait until it gave
+        // up (10 s), and the write would fail.
+        assert!(
+            v.view()
+                .unwrap()
+                .name(&words("settleLedgerBatch"))
+                .is_none()
+        );
+        holder.with_conn(|c| c.execute_batch("ROLLBACK")).unwrap();
+        assert_eq!(writer.join().unwrap().unwrap().len(), 1);
+        assert!(
+            v.view()
+                .unwrap()
+                .name(&words("settleLedgerBatch"))
+                .is_some()
+        );
+    }
+
+    fn words(display: &str) -> Vec<String> {
+        super::super::words::words_of(display)
     }
 
     #[test]
