@@ -378,10 +378,6 @@ struct Cached {
 /// How long a write waits for another process's lock on the database.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// Tries of [`Vault::write_when_free`] that found the database locked, for tests to wait on.
-#[cfg(test)]
-static BUSY_TRIES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-
 /// The vault database.
 pub struct Vault {
     path: String,
@@ -400,6 +396,9 @@ pub struct Vault {
     /// reading the database again keeps them in memory.
     unstored: Mutex<Vec<(u64, Vec<Entry>)>>,
     next_ticket: std::sync::atomic::AtomicU64,
+    /// Tries of [`Vault::write_when_free`] that found the database locked, for tests to wait on.
+    #[cfg(test)]
+    busy_tries: std::sync::atomic::AtomicUsize,
 }
 
 /// Entries in a vault's memory that are not stored yet; see [`Vault::remember_unstored`].
@@ -488,6 +487,8 @@ impl Vault {
             settling: Mutex::new(()),
             unstored: Mutex::new(Vec::new()),
             next_ticket: std::sync::atomic::AtomicU64::new(0),
+            #[cfg(test)]
+            busy_tries: std::sync::atomic::AtomicUsize::new(0),
         };
         vault.reload(true)?;
         Ok(vault)
@@ -552,39 +553,38 @@ impl Vault {
     ) -> Result<T, Error> {
         let deadline = std::time::Instant::now() + BUSY_TIMEOUT;
         let mut pause = Duration::from_millis(1);
+        let mut f = Some(f);
         loop {
             let conn = self.conn();
-            let begun = conn
-                .busy_timeout(Duration::ZERO)
-                .and_then(|()| conn.execute_batch("BEGIN IMMEDIATE"));
-            let waits = conn.busy_timeout(BUSY_TIMEOUT);
-            match begun {
-                Ok(()) => {
-                    let done = waits
-                        .map_err(self.sql_err())
-                        .and_then(|()| f(&conn))
-                        .and_then(|v| {
-                            conn.execute_batch("COMMIT")
-                                .map(|()| v)
-                                .map_err(self.sql_err())
-                        });
-                    if done.is_err() {
-                        let _ = conn.execute_batch("ROLLBACK");
+            {
+                let begun = conn.busy_timeout(Duration::ZERO).and_then(|()| {
+                    rusqlite::Transaction::new_unchecked(
+                        &conn,
+                        rusqlite::TransactionBehavior::Immediate,
+                    )
+                });
+                let waits = conn.busy_timeout(BUSY_TIMEOUT);
+                match begun {
+                    // Dropped uncommitted (an error, a panic), the transaction rolls back.
+                    Ok(tx) => {
+                        waits.map_err(self.sql_err())?;
+                        let f = f.take().expect("a write runs once");
+                        let done = f(&tx)?;
+                        tx.commit().map_err(self.sql_err())?;
+                        return Ok(done);
                     }
-                    return done;
+                    Err(rusqlite::Error::SqliteFailure(e, _))
+                        if e.code == rusqlite::ErrorCode::DatabaseBusy
+                            && std::time::Instant::now() < deadline => {}
+                    Err(source) => return Err(self.sql_err()(source)),
                 }
-                Err(rusqlite::Error::SqliteFailure(e, _))
-                    if e.code == rusqlite::ErrorCode::DatabaseBusy
-                        && std::time::Instant::now() < deadline =>
-                {
-                    drop(conn);
-                    #[cfg(test)]
-                    BUSY_TRIES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    std::thread::sleep(pause);
-                    pause = (pause * 2).min(Duration::from_millis(50));
-                }
-                Err(source) => return Err(self.sql_err()(source)),
             }
+            drop(conn);
+            #[cfg(test)]
+            self.busy_tries
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            std::thread::sleep(pause);
+            pause = (pause * 2).min(Duration::from_millis(50));
         }
     }
 
@@ -634,23 +634,23 @@ impl Vault {
         }
         let mut entries = load_entries(&conn, None).map_err(self.sql_err())?;
         // What requests learned and have not stored yet stays, unless the database has the same
-        // original or replacement (another writer's wins, as the write will find). The list stays
-        // locked until the new snapshot is in place: entries remembered meanwhile would be lost.
+        // original (another writer's replacement wins, as the write will find). One whose
+        // replacement another original took stays too: it must still be renamed, and its write
+        // will retry with another replacement and read the vault again. The list stays locked
+        // until the new snapshot is in place: entries remembered meanwhile would be lost.
         let unstored = self.unstored.lock().unwrap_or_else(|e| e.into_inner());
         if !unstored.is_empty() {
             let keys: std::collections::HashSet<String> = entries.iter().map(Entry::key).collect();
-            let firsts: std::collections::HashSet<&str> =
-                entries.iter().map(|e| e.first()).collect();
             let waiting: Vec<Entry> = unstored
                 .iter()
                 .flat_map(|(_, es)| es)
-                .filter(|e| !keys.contains(&e.key()) && !firsts.contains(e.first()))
+                .filter(|e| !keys.contains(&e.key()))
                 .cloned()
                 .collect();
             entries.extend(waiting);
         }
-        // The connection stays locked until the new snapshot is in place: a `record` in between
-        // would otherwise add to the old snapshot and be lost with it.
+        // The connection stays locked until the new snapshot is in place: a write in between
+        // would otherwise be read neither here nor by the next check.
         let mut c = self.cached.write().unwrap_or_else(|e| e.into_inner());
         c.version = version;
         c.generation += 1;
@@ -901,14 +901,12 @@ impl Vault {
     pub fn forget(&self, original: &str) -> Result<usize, Error> {
         let words = super::words::words_of(original);
         let name_key = format!("name:{}", words.join(" "));
-        let conn = self.conn();
-        let n = conn
-            .execute(
+        let n = self.write(|tx| {
+            tx.execute(
                 "DELETE FROM vault WHERE key = ?1 OR (key NOT LIKE 'name:%' AND original = ?2)",
                 params![name_key, original],
             )
-            .map_err(self.sql_err())?;
-        drop(conn);
+        })?;
         self.reload(true)?;
         Ok(n)
     }
@@ -941,13 +939,11 @@ impl Vault {
     /// Removes every entry, and the remembered signed content with them. Returns how many
     /// entries.
     pub fn clear(&self) -> Result<usize, Error> {
-        let conn = self.conn();
-        let n = conn
-            .execute("DELETE FROM vault", [])
-            .map_err(self.sql_err())?;
-        conn.execute("DELETE FROM signed", [])
-            .map_err(self.sql_err())?;
-        drop(conn);
+        let n = self.write(|tx| {
+            let n = tx.execute("DELETE FROM vault", [])?;
+            tx.execute("DELETE FROM signed", [])?;
+            Ok(n)
+        })?;
         self.reload(true)?;
         Ok(n)
     }
@@ -955,13 +951,11 @@ impl Vault {
     /// Drops entries (and signed content) unseen for `days` days. Returns how many entries.
     pub fn expire(&self, days: u32) -> Result<usize, Error> {
         let cutoff = now() - i64::from(days) * 86_400;
-        let conn = self.conn();
-        let n = conn
-            .execute("DELETE FROM vault WHERE last_seen < ?1", [cutoff])
-            .map_err(self.sql_err())?;
-        conn.execute("DELETE FROM signed WHERE last_seen < ?1", [cutoff])
-            .map_err(self.sql_err())?;
-        drop(conn);
+        let n = self.write(|tx| {
+            let n = tx.execute("DELETE FROM vault WHERE last_seen < ?1", [cutoff])?;
+            tx.execute("DELETE FROM signed WHERE last_seen < ?1", [cutoff])?;
+            Ok(n)
+        })?;
         if n > 0 {
             self.reload(true)?;
         }
@@ -1089,7 +1083,7 @@ mod tests {
         holder
             .with_conn(|c| c.execute_batch("BEGIN IMMEDIATE"))
             .unwrap();
-        let tries = BUSY_TRIES.load(std::sync::atomic::Ordering::Relaxed);
+        let tries = || v.busy_tries.load(std::sync::atomic::Ordering::Relaxed);
         let writer = {
             let v = v.clone();
             std::thread::spawn(move || {
@@ -1101,19 +1095,18 @@ mod tests {
             })
         };
         // The writer has found the lock taken at least once (or given up).
-        while BUSY_TRIES.load(std::sync::atomic::Ordering::Relaxed) == tries
-            && !writer.is_finished()
-        {
+        while tries() == 0 && !writer.is_finished() {
             std::thread::yield_now();
         }
         // Were the writer holding the connection while it waits, this would wait until it gave
-        // up (10 s), and the write would fail.
+        // up (10 s).
         assert!(
             v.view()
                 .unwrap()
                 .name(&words("settleLedgerBatch"))
                 .is_none()
         );
+        assert!(!writer.is_finished(), "the writer still waits for the lock");
         holder.with_conn(|c| c.execute_batch("ROLLBACK")).unwrap();
         assert_eq!(writer.join().unwrap().unwrap().len(), 1);
         assert!(
@@ -1122,6 +1115,26 @@ mod tests {
                 .name(&words("settleLedgerBatch"))
                 .is_some()
         );
+    }
+
+    /// A write that panics half-way (a bug) leaves no transaction open: it is rolled back, and
+    /// the next write goes through.
+    #[test]
+    fn a_write_that_panics_rolls_back_and_the_next_one_goes_through() {
+        let v = Vault::open_in_memory().unwrap();
+        let half_done = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            v.write::<()>(|tx| {
+                tx.execute(
+                    "INSERT INTO signed (key, body, last_seen) VALUES ('first', 'a', 0)",
+                    [],
+                )?;
+                panic!("half-way through a write");
+            })
+        }));
+        assert!(half_done.is_err());
+        v.put_signed(&[("second".into(), "b".into())]).unwrap();
+        assert_eq!(v.signed("first").unwrap(), None, "rolled back");
+        assert_eq!(v.signed("second").unwrap().as_deref(), Some("b"));
     }
 
     fn words(display: &str) -> Vec<String> {
