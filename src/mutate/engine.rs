@@ -143,8 +143,7 @@ impl PendingWrite {
         if changed > 0 {
             // Memory holds the replacements this rewrite chose, where the vault stored others.
             vault.reload_all()?;
-        }
-        if changed == 0 {
+        } else {
             publish(memos);
         }
         Ok(Stored {
@@ -152,6 +151,17 @@ impl PendingWrite {
             changed,
         })
     }
+}
+
+/// Each memo with the analysis (of the text, by index) that keeps it.
+fn with_analyses(
+    memos: Vec<(usize, Arc<Memo>)>,
+    analyses: &[Arc<Analysis>],
+) -> Vec<(Arc<Analysis>, Arc<Memo>)> {
+    memos
+        .into_iter()
+        .map(|(i, memo)| (analyses[i].clone(), memo))
+        .collect()
 }
 
 /// Keeps each text's new memo for the next turn.
@@ -1442,10 +1452,7 @@ impl Engine {
                 let unstored = remember();
                 (finish_then(&request_repl, &literal_repl), unstored)
             };
-            let memos = memos
-                .into_iter()
-                .map(|(i, memo)| (analyses[i].clone(), memo))
-                .collect();
+            let memos = with_analyses(memos, &analyses);
             let write = PendingWrite {
                 vault: self.vault.clone(),
                 key: self.key.clone(),
@@ -1493,9 +1500,7 @@ impl Engine {
             Some(done) if !changed => done,
             _ => finish_then(&request_repl, &literal_repl),
         };
-        for (i, memo) in memos {
-            *analyses[i].memo.lock().unwrap_or_else(|e| e.into_inner()) = Some(memo);
-        }
+        publish(with_analyses(memos, &analyses));
         Ok((redaction, then, None))
     }
 

@@ -578,8 +578,7 @@ async fn proxy(
     // (see `Engine::redact_then_store_later`).
     if let Some(write) = pending {
         if let Err(why) = state.learned.send(write) {
-            // Nothing is lost but the record: the next request holding these names learns them
-            // again, with the same replacements.
+            // They stay in the vault's memory, unstored: renamed until the daemon stops.
             let why = match why {
                 Dropped::Full => "the vault writer is behind",
                 Dropped::Stopped => "the vault writer stopped",
@@ -907,13 +906,12 @@ impl RewriteError {
     }
 }
 
-/// Rewrites every text of the request; then proves nothing replaced is left.
 /// Requests whose vault writes may wait in line (each a few rows, written in well under a
 /// millisecond; the queue fills only if SQLite is stuck behind another process's lock).
 const LEARNED_QUEUE: usize = 1024;
 
-/// Stores what a request learned, after it left; a failure is logged (the names are learned again
-/// by the next request that holds them).
+/// Stores what a request learned, after it left; a failure is logged (the names stay in the
+/// vault's memory, renamed until the daemon stops).
 fn store_learned(write: PendingWrite) {
     match write.store() {
         Ok(stored) if stored.changed > 0 => tracing::debug!(
@@ -925,11 +923,13 @@ fn store_learned(write: PendingWrite) {
         Ok(_) => {}
         Err(e) => tracing::warn!(
             "the vault could not store what a request learned: {e}; the request went out \
-             rewritten, and later requests learn the same names again"
+             rewritten, and its names are renamed until pretense stops (a restarted daemon \
+             learns them again from code that declares them)"
         ),
     }
 }
 
+/// Rewrites every text of the request; then proves nothing replaced is left.
 fn rewrite(
     engine: &Engine,
     signed: &SignedMemory,
