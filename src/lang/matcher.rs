@@ -150,7 +150,7 @@ pub(crate) struct Matcher {
     /// The patterns rooted at each node kind, by kind id, in pattern order.
     roots: Vec<Vec<Root>>,
     /// By kind id: whether a pattern reads the fields of that kind's children (`field:` on a
-    /// child, `!field`). The walk asks tree-sitter for a node's field only under such a parent:
+    /// child or on an alternation's alternatives, `!field`). The walk asks tree-sitter for a node's field only under such a parent:
     /// the question climbs the cursor's stack and searches the parent's field map, a tenth of
     /// the walk's cost, and most nodes sit under parents whose fields no pattern reads.
     child_fields: Vec<bool>,

@@ -1450,6 +1450,14 @@ fn engine_on(path: &std::path::Path, key: u8) -> Engine {
     Engine::new(&Config::default(), NamingKey::from_bytes([key; 32]), vault).unwrap()
 }
 
+/// The proxy's rewrite of `code` (TypeScript): the redaction and the write left for later.
+fn store_later(e: &Engine, code: &str) -> (Redaction, Option<PendingWrite>) {
+    let (r, (), write) = e
+        .redact_then_store_later(&[typescript(code)], |_| ())
+        .unwrap();
+    (r, write)
+}
+
 /// The vault's rows whose original is `original`.
 fn rows_for(vault: &Vault, original: &str) -> usize {
     vault
@@ -1509,9 +1517,7 @@ fn a_rewrite_that_stores_later_returns_before_its_names_are_written() {
     assert_eq!(rows_for(&vault, "ops.lead@acme-payments.io"), 1);
     assert_eq!(e.restore(None, &out), code, "the vault restores them now");
     // The next turn rewrites the same way and has nothing new to store.
-    let (next, (), write) = e
-        .redact_then_store_later(&[typescript(&code)], |_| ())
-        .unwrap();
+    let (next, write) = store_later(&e, &code);
     assert_eq!(next.texts[0], r.texts[0]);
     assert!(write.is_none());
 }
@@ -1526,17 +1532,11 @@ fn rewrites_before_a_write_agree_on_its_names() {
     let path = dir.path().join("pretense.db");
     let (here, elsewhere) = (engine_on(&path, 42), engine_on(&path, 42));
     let code = ledger_batch_code();
-    let (a, (), first) = here
-        .redact_then_store_later(&[typescript(&code)], |_| ())
-        .unwrap();
-    let (b, (), nothing) = here
-        .redact_then_store_later(&[typescript(&code)], |_| ())
-        .unwrap();
+    let (a, first) = store_later(&here, &code);
+    let (b, nothing) = store_later(&here, &code);
     assert_eq!(a.texts[0], b.texts[0]);
     assert!(nothing.is_none());
-    let (c, (), second) = elsewhere
-        .redact_then_store_later(&[typescript(&code)], |_| ())
-        .unwrap();
+    let (c, second) = store_later(&elsewhere, &code);
     assert_eq!(a.texts[0], c.texts[0]);
     assert_eq!(first.unwrap().store().unwrap().changed, 0);
     assert_eq!(second.expect("learned again").store().unwrap().changed, 0);
@@ -1551,9 +1551,7 @@ fn a_later_write_beaten_by_another_process_leaves_later_turns_the_vault_s_names(
     let path = dir.path().join("pretense.db");
     let (here, other) = (engine_on(&path, 42), engine_on(&path, 7));
     let code = ledger_batch_code();
-    let (r, (), write) = here
-        .redact_then_store_later(&[typescript(&code)], |_| ())
-        .unwrap();
+    let (r, write) = store_later(&here, &code);
     let ours = String::from_utf8(r.texts[0].clone()).unwrap();
     let theirs = Arc::new(Mutex::new(String::new()));
     let (keep, same_code) = (theirs.clone(), code.clone());
@@ -1594,9 +1592,7 @@ fn a_rewrite_that_stores_later_does_not_wait_for_a_locked_vault() {
         .with_conn(|c| c.execute_batch("BEGIN IMMEDIATE"))
         .unwrap();
     let code = ledger_batch_code();
-    let (r, (), write) = e
-        .redact_then_store_later(&[typescript(&code)], |_| ())
-        .unwrap();
+    let (r, write) = store_later(&e, &code);
     let out = String::from_utf8(r.texts[0].clone()).unwrap();
     assert!(!out.contains("settleLedgerBatch7"), "{out}");
     let write = write.unwrap();
@@ -1615,9 +1611,7 @@ fn a_reload_before_a_write_keeps_the_names_waiting_for_it() {
     let path = dir.path().join("pretense.db");
     let (here, other) = (engine_on(&path, 42), engine_on(&path, 7));
     let code = ledger_batch_code();
-    let (_, (), write) = here
-        .redact_then_store_later(&[typescript(&code)], |_| ())
-        .unwrap();
+    let (_, write) = store_later(&here, &code);
     let generation = here.vault.view().unwrap().generation();
     other
         .redact(&[typescript("function unrelatedHelperName(): void {}\n")])
