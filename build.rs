@@ -1,6 +1,7 @@
 //! Turns `rules/secrets.toml` into static Rust data (`$OUT_DIR/builtin_rules.rs`, included by
 //! `src/secrets/mod.rs`). Parsing 200 rules of TOML costs a one-file scan about a third of its
 //! start-up; done here it costs nothing at run time, and a malformed rule file fails the build.
+//! Also compiles `src/lang/walk.c` (see `lang::walk`).
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -22,6 +23,7 @@ mod schema;
 const RULES: &str = "rules/secrets.toml";
 
 fn main() {
+    compile_tree_walk();
     println!("cargo:rerun-if-changed={RULES}");
     println!("cargo:rerun-if-changed=src/secrets/schema.rs");
     println!("cargo:rerun-if-changed=src/secrets/casefold.rs");
@@ -132,4 +134,28 @@ fn tree(hir: &regex_syntax::hir::Hir) -> String {
 fn strs(items: &[String]) -> String {
     let items: Vec<String> = items.iter().map(|s| format!("{s:?}")).collect();
     format!("[{}]", items.join(", "))
+}
+
+/// `src/lang/walk.c` reads tree-sitter's internal structures, so it is compiled against the
+/// headers of the very tree-sitter crate being linked: its build script names its public
+/// `include` directory (`DEP_TREE_SITTER_INCLUDE`), and the internal headers sit beside it in
+/// `src`.
+fn compile_tree_walk() {
+    const WALK: &str = "src/lang/walk.c";
+    println!("cargo:rerun-if-changed={WALK}");
+    let include = PathBuf::from(
+        std::env::var_os("DEP_TREE_SITTER_INCLUDE")
+            .expect("the tree-sitter crate names its include directory"),
+    );
+    let internal = include
+        .parent()
+        .expect("tree-sitter's include directory has a parent")
+        .join("src");
+    cc::Build::new()
+        .std("c11")
+        .include(&include)
+        .include(&internal)
+        .warnings(true)
+        .file(WALK)
+        .compile("pretense_walk");
 }

@@ -6,9 +6,9 @@
 //! the parse itself (4.5 M instructions for 5 KB of TypeScript, against 1.4 M for walking the
 //! same tree); compiling the TypeScript query took 0.15 s, which every CLI run that lists
 //! identifiers paid. The files use a small part of the query language, which this module
-//! compiles into plain patterns. One walk reads every node once (kind, field where a pattern
-//! reads it, links to its first child and next sibling); then only the nodes whose kind roots a
-//! pattern are matched, by trying their children in order along those links.
+//! compiles into plain patterns. One walk reads every node once (its kind, field, and links to
+//! its first child and next sibling: see `walk`); then only the nodes whose kind roots a pattern
+//! are matched, by trying their children in order along those links.
 //!
 //! Supported: `(kind …)`, `(_)`, `_`, `"anonymous"`, `field:` prefixes, `!field`, `[…]`
 //! alternations (also at the root), the `.` anchor, captures, and the predicates `#eq?`,
@@ -36,7 +36,9 @@
 use std::collections::HashMap;
 
 use regex::Regex;
-use tree_sitter::{Language, Node, TreeCursor};
+use tree_sitter::{Language, Node};
+
+use super::walk::{self, NONE, Visited, children};
 
 /// Why a query file cannot be run by this module (the caller then uses tree-sitter's engine,
 /// which reports real mistakes with their line).
@@ -149,11 +151,6 @@ pub(crate) struct Matcher {
     capture_names: Vec<String>,
     /// The patterns rooted at each node kind, by kind id, in pattern order.
     roots: Vec<Vec<Root>>,
-    /// By kind id: whether a pattern reads the fields of that kind's children (`field:` on a
-    /// child or on an alternation's alternatives, `!field`). The walk asks tree-sitter for a node's field only under such a parent:
-    /// the question climbs the cursor's stack and searches the parent's field map, a tenth of
-    /// the walk's cost, and most nodes sit under parents whose fields no pattern reads.
-    child_fields: Vec<bool>,
 }
 
 /// One capture of a match: its index in [`Matcher::capture_names`] and the node.
@@ -249,15 +246,10 @@ impl Matcher {
                 Elem::Anon { .. } => unreachable!("parsed from ( or ["),
             }
         }
-        let mut child_fields = vec![false; language.node_kind_count()];
-        for pattern in &patterns {
-            mark_child_fields(&pattern.root, &mut child_fields);
-        }
         Ok(Matcher {
             patterns,
             capture_names: p.capture_names,
             roots,
-            child_fields,
         })
     }
 
@@ -278,7 +270,7 @@ impl Matcher {
     ) -> usize {
         let mut run = Run {
             source,
-            nodes: read_tree(root, &self.child_fields),
+            nodes: walk::read(root),
             bound: Vec::new(),
             known: Default::default(),
             complete: 0,
@@ -300,7 +292,7 @@ impl Matcher {
         run: &mut Run<'s, 't>,
         on_match: &mut dyn FnMut(usize, &[Capture<'t>]),
     ) {
-        let node = run.nodes[at as usize].node;
+        let node = run.nodes[at as usize].node();
         for root in roots {
             let pattern = &self.patterns[root.pattern as usize];
             let outer = &pattern.root.captures;
@@ -364,150 +356,20 @@ impl Run<'_, '_> {
     }
 }
 
-/// No node (the end of a list of children).
-const NONE: u32 = u32::MAX;
-
-/// A node of the tree as one walk read it: its kind, the field it is in, and links to its first
-/// child and next sibling (indices into the same list). Matching follows the links instead of
-/// moving a tree cursor again, which costs hundreds of instructions per step.
-#[derive(Clone, Copy)]
-struct Visited<'t> {
-    node: Node<'t>,
-    kind: u16,
-    field: Option<u16>,
-    named: bool,
-    /// Whether a named sibling follows it (what a `.` after the last child forbids).
-    later_named: bool,
-    first_child: u32,
-    next_sibling: u32,
-}
-
-/// Sets `child_fields` for every node element in `step` and under it whose children a pattern
-/// tests for a field; for all kinds if that element is a wildcard.
-fn mark_child_fields(step: &Step, child_fields: &mut [bool]) {
-    // A child step tests its node's field, an alternation each alternative's: all the
-    // alternatives are tried on the same child.
-    fn tests_field(step: &Step) -> bool {
-        step.field.is_some()
-            || matches!(&step.elem, Elem::Alt(alternatives) if alternatives.iter().any(tests_field))
-    }
-    match &step.elem {
-        Elem::Named {
-            kind,
-            steps,
-            negated,
-        } => {
-            if !negated.is_empty() || steps.iter().any(tests_field) {
-                match kind.map(usize::from) {
-                    Some(k) if k < child_fields.len() => child_fields[k] = true,
-                    _ => child_fields.iter_mut().for_each(|f| *f = true),
-                }
-            }
-            for s in steps {
-                mark_child_fields(s, child_fields);
-            }
-        }
-        Elem::Alt(alternatives) => {
-            for a in alternatives {
-                mark_child_fields(a, child_fields);
-            }
-        }
-        Elem::Anon { .. } => {}
-    }
-}
-
-/// Every node under `root` (itself first), in document order. A node's field is read only
-/// under a parent of a kind whose `child_fields` is set; it is `None` elsewhere, where no pattern
-/// looks at it.
-fn read_tree<'t>(root: Node<'t>, child_fields: &[bool]) -> Vec<Visited<'t>> {
-    let visited = |walk: &TreeCursor<'t>, parent: Option<u16>| {
-        let node = walk.node();
-        let fields = parent.is_some_and(|k| child_fields.get(usize::from(k)) != Some(&false));
-        Visited {
-            node,
-            kind: node.kind_id(),
-            field: if fields {
-                walk.field_id().map(|f| f.get())
-            } else {
-                None
-            },
-            named: node.is_named(),
-            later_named: false,
-            first_child: NONE,
-            next_sibling: NONE,
-        }
-    };
-    // tree-sitter keeps the count: the list is allocated once, to its size.
-    let mut nodes = Vec::with_capacity(root.descendant_count());
-    let mut walk = root.walk();
-    nodes.push(visited(&walk, None));
-    // The nodes from the root to the current one.
-    let mut path: Vec<u32> = vec![0];
-    'walk: while let Some(&current) = path.last() {
-        if walk.goto_first_child() {
-            let i = nodes.len() as u32;
-            nodes.push(visited(&walk, Some(nodes[current as usize].kind)));
-            nodes[current as usize].first_child = i;
-            path.push(i);
-            continue;
-        }
-        // Up until a node has a next sibling; the root has none.
-        while let Some(current) = path.pop() {
-            if walk.goto_next_sibling() {
-                let i = nodes.len() as u32;
-                let parent = path.last().map(|&p| nodes[p as usize].kind);
-                nodes.push(visited(&walk, parent));
-                nodes[current as usize].next_sibling = i;
-                path.push(i);
-                continue 'walk;
-            }
-            if !walk.goto_parent() {
-                break 'walk;
-            }
-        }
-    }
-    mark_later_named(&mut nodes);
-    nodes
-}
-
-/// Sets `later_named` on every node, one pass over each list of children.
-fn mark_later_named(nodes: &mut [Visited<'_>]) {
-    let mut kids: Vec<u32> = Vec::new();
-    for parent in 0..nodes.len() {
-        kids.clear();
-        kids.extend(children(nodes, parent as u32));
-        let mut named_after = false;
-        for &k in kids.iter().rev() {
-            let kid = &mut nodes[k as usize];
-            kid.later_named = named_after;
-            named_after |= kid.named;
-        }
-    }
-}
-
 type Then<'a, 's, 't> = &'a mut dyn FnMut(&mut Run<'s, 't>);
 
 fn push_captures<'t>(run: &mut Run<'_, 't>, captures: &[u16], node: Node<'t>) {
     run.bound.extend(captures.iter().map(|&c| (c, node)));
 }
 
-/// The children of `parent`, by index.
-fn children<'a>(nodes: &'a [Visited<'_>], parent: u32) -> impl Iterator<Item = u32> + 'a {
-    siblings(nodes, nodes[parent as usize].first_child)
-}
-
-/// `first` and the siblings after it, by index.
-fn siblings<'a>(nodes: &'a [Visited<'_>], first: u32) -> impl Iterator<Item = u32> + 'a {
-    std::iter::successors(Some(first).filter(|&i| i != NONE), move |&i| {
-        Some(nodes[i as usize].next_sibling).filter(|&n| n != NONE)
-    })
-}
-
 /// Whether a child of `parent` is in one of `fields` (a `!field` fails then).
 fn has_any_field(nodes: &[Visited<'_>], parent: u32, fields: &[u16]) -> bool {
     !fields.is_empty()
-        && children(nodes, parent)
-            .any(|k| nodes[k as usize].field.is_some_and(|f| fields.contains(&f)))
+        && children(nodes, parent).any(|k| {
+            nodes[k as usize]
+                .field()
+                .is_some_and(|f| fields.contains(&f))
+        })
 }
 
 /// Matches `steps` against the children of `parent` and calls `then` once per way they match.
@@ -584,7 +446,7 @@ fn exists_from(steps: &[Step], from: u32, nodes: &[Visited<'_>], source: &str) -
 /// Whether `step` matches the node at `at` in at least one way.
 fn exists_step(step: &Step, at: u32, nodes: &[Visited<'_>], source: &str) -> bool {
     let kid = &nodes[at as usize];
-    if !fits(step, kid) || !step.tests.iter().all(|p| passes(p, kid.node, source)) {
+    if !fits(step, kid) || !step.tests.iter().all(|p| passes(p, kid.node(), source)) {
         return false;
     }
     match &step.elem {
@@ -601,13 +463,13 @@ fn exists_step(step: &Step, at: u32, nodes: &[Visited<'_>], source: &str) -> boo
 /// Whether the node is in `step`'s field and of its kind (an alternation's kinds are its
 /// alternatives' to check).
 fn fits(step: &Step, kid: &Visited<'_>) -> bool {
-    if step.field.is_some() && step.field != kid.field {
+    if step.field.is_some() && step.field != kid.field() {
         return false;
     }
     match &step.elem {
         Elem::Anon { kind: Some(k) } | Elem::Named { kind: Some(k), .. } => kid.kind == *k,
-        Elem::Anon { kind: None } => !kid.node.is_error(),
-        Elem::Named { kind: None, .. } => kid.named && !kid.node.is_error(),
+        Elem::Anon { kind: None } => !kid.node().is_error(),
+        Elem::Named { kind: None, .. } => kid.named && !kid.node().is_error(),
         Elem::Alt(_) => true,
     }
 }
@@ -617,7 +479,7 @@ fn match_step<'s, 't>(step: &Step, at: u32, run: &mut Run<'s, 't>, then: Then<'_
     if !fits(step, &kid) {
         return;
     }
-    let node = kid.node;
+    let node = kid.node();
     let mut bind_then = |run: &mut Run<'s, 't>| {
         let mark = run.bound.len();
         push_captures(run, &step.captures, node);

@@ -14,6 +14,7 @@ mod detect;
 mod matcher;
 mod pieces;
 mod query;
+mod walk;
 mod words;
 
 #[cfg(test)]

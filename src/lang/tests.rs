@@ -173,6 +173,79 @@ fn the_matcher_captures_what_tree_sitter_does() {
     );
 }
 
+/// Whether [`walk::read`] (the C walk) reads what a `TreeCursor` walk does in `text`: the same
+/// nodes in the same order, each with the same kind, field, named flag, links to its first
+/// child and next sibling, and the same `Node` (subtree, position, alias). Returns how many
+/// nodes it compared, or the first difference.
+fn walk_agrees(lang: &Lang, text: &str) -> Result<usize, String> {
+    // The grammar before the parser: getting it sets tree-sitter's allocator (see `alloc`).
+    let grammar = lang.grammar();
+    let mut parser = tree_sitter::Parser::new();
+    parser.set_language(&grammar).unwrap();
+    let tree = parser.parse(text, None).unwrap();
+    let root = tree.root_node();
+    // The whole `TSNode` (position, alias, subtree, tree), what tree-sitter derives from it,
+    // and what the walk says of it.
+    let compared = |nodes: Vec<walk::Seen<'_>>| -> Vec<_> {
+        nodes
+            .into_iter()
+            .map(|(n, kind, field, named, first, next)| {
+                let raw = n.into_raw();
+                let derived = (n.byte_range(), n.end_position(), n.kind_id(), n.is_named());
+                (
+                    raw.context,
+                    raw.id,
+                    raw.tree,
+                    derived,
+                    kind,
+                    field,
+                    named,
+                    first,
+                    next,
+                )
+            })
+            .collect()
+    };
+    let want = compared(walk::cursor_read(root));
+    let got = compared(walk::as_seen(&walk::read(root)));
+    if want.len() != got.len() {
+        return Err(format!(
+            "{} nodes, the cursor read {}",
+            got.len(),
+            want.len()
+        ));
+    }
+    if let Some(i) = (0..want.len()).find(|&i| want[i] != got[i]) {
+        return Err(format!(
+            "node {i}: cursor {:?}, C walk {:?}",
+            want[i], got[i]
+        ));
+    }
+    // A list too short at first is read again, whole.
+    if compared(walk::as_seen(&walk::read_short(root, want.len() / 2))) != got {
+        return Err("a list too short at first reads differently".into());
+    }
+    Ok(want.len())
+}
+
+/// The C walk reads what tree-sitter's cursor does on every fixture, cut off, with lines
+/// dropped and with a bracket halfway (ERROR nodes everywhere); and on code nested deeper than a
+/// thread's stack would allow a recursive walk.
+#[test]
+fn the_c_walk_reads_what_a_tree_cursor_does() {
+    let mut nodes = 0;
+    for lang in all() {
+        for (what, text) in engine_texts(lang) {
+            nodes += walk_agrees(lang, &text).unwrap_or_else(|e| panic!("{what}: {e}"));
+        }
+    }
+    assert!(nodes > 100_000, "{nodes} nodes compared");
+    let python = from_name("python").unwrap();
+    let deep = format!("x = {}{}\n", "[".repeat(50_000), "]".repeat(50_000));
+    let n = walk_agrees(python, &deep).unwrap();
+    assert!(n > 100_000, "{n} nodes");
+}
+
 /// Both engines compiled for every language, once for all the property cases.
 fn both_engines() -> &'static [(&'static Lang, query::Compiled, query::Compiled)] {
     static BOTH: OnceLock<Vec<(&'static Lang, query::Compiled, query::Compiled)>> = OnceLock::new();
@@ -212,7 +285,7 @@ proptest::proptest! {
     #![proptest_config(proptest::prelude::ProptestConfig::with_cases(192))]
     /// Lines of a language's fixtures in a random order (mostly broken code, with ERROR nodes
     /// in every place): the matcher captures what tree-sitter's engine does (see
-    /// `engines_agree`).
+    /// `engines_agree`), and the C walk reads what a cursor does (see `walk_agrees`).
     #[test]
     fn spliced_fixture_lines_capture_the_same_with_either_engine(
         which in 0usize..64,
@@ -226,6 +299,8 @@ proptest::proptest! {
         let text: String = picks.iter().map(|p| format!("{}\n", lines[p % lines.len()])).collect();
         let agree = engines_agree(lang, ours, reference, &text);
         proptest::prop_assert!(agree.is_ok(), "{}", agree.unwrap_err());
+        let walk = walk_agrees(lang, &text);
+        proptest::prop_assert!(walk.is_ok(), "{}", walk.unwrap_err());
     }
 }
 
