@@ -65,8 +65,9 @@ pub(super) fn read<'t>(root: Node<'t>) -> Vec<Visited<'t>> {
     read_into(root, root.descendant_count())
 }
 
-/// [`read`], into a list of `cap` nodes first.
-fn read_into<'t>(root: Node<'t>, mut cap: usize) -> Vec<Visited<'t>> {
+/// [`read`], into a list of `cap` nodes first; if there are more, the C walk counts them and
+/// the list is read again (the tests give it one too short).
+pub(super) fn read_into<'t>(root: Node<'t>, mut cap: usize) -> Vec<Visited<'t>> {
     // SAFETY: a function of walk.c without arguments.
     debug_assert_eq!(unsafe { pretense_node_size() }, size_of::<Visited<'_>>());
     let mut nodes = loop {
@@ -87,18 +88,15 @@ fn read_into<'t>(root: Node<'t>, mut cap: usize) -> Vec<Visited<'t>> {
     nodes
 }
 
-/// Sets `later_named` on every node, one pass over each list of children.
+/// Sets `later_named` on every node: a node's next sibling comes later in the list, so one pass
+/// from the end sees it first.
 fn mark_later_named(nodes: &mut [Visited<'_>]) {
-    let mut kids: Vec<u32> = Vec::new();
-    for parent in 0..nodes.len() {
-        kids.clear();
-        kids.extend(children(nodes, parent as u32));
-        let mut named_after = false;
-        for &k in kids.iter().rev() {
-            let kid = &mut nodes[k as usize];
-            kid.later_named = named_after;
-            named_after |= kid.named;
-        }
+    for i in (0..nodes.len()).rev() {
+        let next = nodes[i].next_sibling;
+        nodes[i].later_named = next != NONE && {
+            let n = &nodes[next as usize];
+            n.named || n.later_named
+        };
     }
 }
 
@@ -107,11 +105,7 @@ pub(super) fn children<'a>(
     nodes: &'a [Visited<'_>],
     parent: u32,
 ) -> impl Iterator<Item = u32> + 'a {
-    siblings(nodes, nodes[parent as usize].first_child)
-}
-
-/// `first` and the siblings after it, by index.
-pub(super) fn siblings<'a>(nodes: &'a [Visited<'_>], first: u32) -> impl Iterator<Item = u32> + 'a {
+    let first = nodes[parent as usize].first_child;
     std::iter::successors(Some(first).filter(|&i| i != NONE), move |&i| {
         Some(nodes[i as usize].next_sibling).filter(|&n| n != NONE)
     })
@@ -154,13 +148,6 @@ pub(super) fn cursor_read(root: Node<'_>) -> Vec<Seen<'_>> {
         }
     }
     nodes
-}
-
-/// [`read`] into a list too short at first, `cap` nodes (the C walk then counts past it and
-/// reads again).
-#[cfg(test)]
-pub(super) fn read_short(root: Node<'_>, cap: usize) -> Vec<Visited<'_>> {
-    read_into(root, cap)
 }
 
 /// [`read`]'s list in [`cursor_read`]'s terms.
