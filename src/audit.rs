@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde::Serialize;
 
-use crate::batch::{BatchWriter, Dropped};
+use crate::batch::BatchWriter;
 use crate::mutate::Vault;
 use crate::mutate::vault::Error;
 
@@ -187,12 +187,7 @@ impl Writer {
     pub fn record(&self, event: Event) {
         if let Err(why) = self.queue.send(event) {
             self.failures.fetch_add(1, Ordering::Relaxed);
-            match why {
-                Dropped::Full => tracing::warn!("audit queue full: an audit row was dropped"),
-                Dropped::Stopped => {
-                    tracing::warn!("audit writer stopped: an audit row was dropped")
-                }
-            }
+            tracing::warn!("an audit row was dropped: {why}");
         }
     }
 

@@ -22,6 +22,15 @@ pub enum Dropped {
     Stopped,
 }
 
+impl std::fmt::Display for Dropped {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Dropped::Full => "its writer is behind, the queue is full",
+            Dropped::Stopped => "its writer has stopped",
+        })
+    }
+}
+
 /// The sending side; clones share the thread.
 pub struct BatchWriter<T> {
     tx: SyncSender<Msg<T>>,

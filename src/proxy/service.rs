@@ -23,7 +23,7 @@ use super::walk::{self, Api};
 use super::{Body, BoxError, Settings, full, upstream};
 use super::{compact, encoding};
 use crate::audit::{self, Event};
-use crate::batch::{BatchWriter, Dropped};
+use crate::batch::BatchWriter;
 use crate::mutate::{Engine, Error as EngineError, Input, PendingWrite, Redaction};
 
 /// Shared by every request of the daemon.
@@ -33,7 +33,8 @@ pub struct State {
     pub client: upstream::Client,
     pub audit: audit::Writer,
     pub signed: Arc<SignedMemory>,
-    /// Stores what each request learned in the vault, after the request has left.
+    /// Stores what each request learned in the vault, off the requests' path: a request hands
+    /// its write over once its body is rewritten and goes upstream without waiting for it.
     pub learned: BatchWriter<PendingWrite>,
     pub sessions: Arc<Sessions>,
     pub started: Instant,
@@ -579,11 +580,7 @@ async fn proxy(
     if let Some(write) = pending {
         if let Err(why) = state.learned.send(write) {
             // They stay in the vault's memory, unstored: renamed until the daemon stops.
-            let why = match why {
-                Dropped::Full => "the vault writer is behind",
-                Dropped::Stopped => "the vault writer stopped",
-            };
-            tracing::warn!("the names this request learned were not stored: {why}");
+            tracing::warn!("the names this request learned were not stored in the vault: {why}");
         }
     } else if state.engine.vault().unsettled() {
         let engine = state.engine.clone();
@@ -948,7 +945,7 @@ fn rewrite(
             path: path.as_deref(),
         })
         .collect();
-    // The vault stores the names the request learned after it has left.
+    // The vault stores the names the request learned off its path (see `State::learned`).
     let (redaction, checked, pending) = match engine
         .redact_then_store_later(&inputs, |r| put_back_and_check(api, &mut body, signed, r))
     {

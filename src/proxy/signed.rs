@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex};
 use serde_json::Value;
 
 use super::walk::SignedStore;
-use crate::batch::{BatchWriter, Dropped};
+use crate::batch::BatchWriter;
 use crate::mutate::vault::Vault;
 
 /// Enough for thousands of long thinking blocks; older ones are forgotten first. A forgotten block
@@ -92,10 +92,6 @@ impl SignedMemory {
         if let Some(store) = &self.store
             && let Err(why) = store.queue.send((key, body))
         {
-            let why = match why {
-                Dropped::Full => "queue full",
-                Dropped::Stopped => "writer stopped",
-            };
             tracing::warn!("signed content not stored ({why}): kept in memory only");
         }
     }
