@@ -758,7 +758,8 @@ impl Engine {
     /// database: the names and literals the request learned go into the vault's memory at once
     /// (so that a later request that only mentions them renames them), and into SQLite by
     /// [`PendingWrite::store`], which the caller runs when it likes (the proxy: on a writer
-    /// thread, once the request has left). Nothing waits for SQLite or for another process's lock
+    /// thread, handed over as soon as the body is rewritten, while the request goes upstream).
+    /// Nothing waits for SQLite or for another process's lock
     /// on the vault. What changes against [`Engine::redact_then`]:
     /// - if another writer stored one of the same originals (or took one of the replacement
     ///   names) with another replacement in the meantime, this rewrite has gone out with its own;
