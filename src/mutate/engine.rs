@@ -1438,6 +1438,12 @@ impl Engine {
             && inputs.iter().map(|i| i.text.len()).sum::<usize>() >= PARALLEL_MIN_BYTES;
         if defer {
             let stale = self.vault.stale(&seen_entries);
+            // Nothing to write (a later turn, usually): no ticket, no write.
+            if new_entries.is_empty() && stale.is_empty() {
+                let (redaction, memos, then) = finish_then(&request_repl, &literal_repl);
+                publish(with_analyses(memos, &analyses));
+                return Ok((redaction, then, None));
+            }
             // Seen now, as the write will say: a later view does not take them for stale.
             let t = vault::now();
             for e in &mut new_entries {
@@ -1462,11 +1468,6 @@ impl Engine {
                 memos,
                 unstored,
             };
-            if write.new.is_empty() && write.stale.is_empty() {
-                self.vault.forget_unstored(write.unstored);
-                publish(write.memos);
-                return Ok((redaction, then, None));
-            }
             return Ok((redaction, then, Some(write)));
         }
         let record = || self.vault.record(new_entries, &seen_entries, &retry);
