@@ -1309,8 +1309,7 @@ fn names_another_process_stored_first_replace_the_request_s_own() {
     let theirs = Arc::new(Mutex::new(String::new()));
     let (keep, same_code) = (theirs.clone(), code.clone());
     crate::mutate::vault::before_record::register(&path, move || {
-        let r = other.redact(&[typescript(&same_code)]).unwrap();
-        *keep.lock().unwrap() = String::from_utf8(r.texts[0].clone()).unwrap();
+        *keep.lock().unwrap() = redact_one(&other, &same_code, Some("typescript")).0;
     });
     // What the caller does before the request leaves (the proxy's egress check) ran on each
     // rewrite, and its answer on the one with the stored names is returned.
@@ -1475,12 +1474,7 @@ fn rows_for(vault: &Vault, original: &str) -> usize {
 fn a_rewrite_that_stores_later_returns_before_its_names_are_written() {
     let dir = tempfile::tempdir().unwrap();
     let vault = Arc::new(Vault::open(&dir.path().join("pretense.db")).unwrap());
-    let e = Engine::new(
-        &Config::default(),
-        NamingKey::from_bytes([42; 32]),
-        vault.clone(),
-    )
-    .unwrap();
+    let e = engine_with(&Config::default(), vault.clone());
     let code = ledger_batch_code();
     let mut checked = 0;
     let (r, (), write) = e
@@ -1556,8 +1550,7 @@ fn a_later_write_beaten_by_another_process_leaves_later_turns_the_vault_s_names(
     let theirs = Arc::new(Mutex::new(String::new()));
     let (keep, same_code) = (theirs.clone(), code.clone());
     crate::mutate::vault::before_record::register(&path, move || {
-        let r = other.redact(&[typescript(&same_code)]).unwrap();
-        *keep.lock().unwrap() = String::from_utf8(r.texts[0].clone()).unwrap();
+        *keep.lock().unwrap() = redact_one(&other, &same_code, Some("typescript")).0;
     });
     let stored = write.unwrap().store().unwrap();
     let theirs = theirs.lock().unwrap().clone();
@@ -1568,8 +1561,7 @@ fn a_later_write_beaten_by_another_process_leaves_later_turns_the_vault_s_names(
         code,
         "what went out still restores"
     );
-    let next = here.redact(&[typescript(&code)]).unwrap();
-    assert_eq!(String::from_utf8(next.texts[0].clone()).unwrap(), theirs);
+    assert_eq!(redact_one(&here, &code, Some("typescript")).0, theirs);
     assert_eq!(here.restore(None, &theirs), code);
 }
 
@@ -1581,12 +1573,7 @@ fn a_rewrite_that_stores_later_does_not_wait_for_a_locked_vault() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("pretense.db");
     let vault = Arc::new(Vault::open(&path).unwrap());
-    let e = Engine::new(
-        &Config::default(),
-        NamingKey::from_bytes([42; 32]),
-        vault.clone(),
-    )
-    .unwrap();
+    let e = engine_with(&Config::default(), vault.clone());
     let holder = Vault::open(&path).unwrap();
     holder
         .with_conn(|c| c.execute_batch("BEGIN IMMEDIATE"))
@@ -1616,12 +1603,7 @@ fn a_reload_before_a_write_keeps_the_names_waiting_for_it() {
     other
         .redact(&[typescript("function unrelatedHelperName(): void {}\n")])
         .unwrap();
-    let mention = || {
-        let r = here
-            .redact(&[Input::text("Why does settleLedgerBatch7 fail?")])
-            .unwrap();
-        String::from_utf8(r.texts[0].clone()).unwrap()
-    };
+    let mention = || redact_one(&here, "Why does settleLedgerBatch7 fail?", None).0;
     let before = mention();
     assert_ne!(
         here.vault.view().unwrap().generation(),
